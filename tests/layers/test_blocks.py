@@ -1,0 +1,123 @@
+"""Add, AddNorm, FeedForward and the Transformer blocks: parity with torch.nn."""
+
+import re
+
+import pytest
+import torch
+from torch import nn
+
+from layers import (
+    Add,
+    AddNorm,
+    FeedForward,
+    TransformerDecoderBlock,
+    TransformerEncoderBlock,
+    causal_mask,
+    make_generator,
+)
+
+
+def _x(B=2, T=5, D=8, seed=0):
+    return torch.randn(B, T, D, generator=make_generator(seed, "block-input"))
+
+
+def test_add_matches_torch_and_refuses_different_shapes():
+    a, b = _x(seed=1), _x(seed=2)
+    out, trace = Add()(a, b)
+    torch.testing.assert_close(out, torch.add(a, b))
+    assert trace.out is out
+    with pytest.raises(ValueError, match=re.escape("(2, 5, 8) and (2, 8)")):
+        Add()(a, torch.zeros(2, 8))
+
+
+def test_add_norm_is_layer_norm_of_the_sum():
+    norm = nn.LayerNorm(8)
+    with torch.no_grad():
+        norm.weight.normal_()
+        norm.bias.normal_()
+    layer = AddNorm.from_torch(norm)
+    x, sub = _x(seed=3), _x(seed=4)
+    out, trace = layer(x, sub)
+    torch.testing.assert_close(out, norm(x + sub))
+    torch.testing.assert_close(trace.sum, x + sub)
+
+
+@pytest.mark.parametrize(("activation", "twin"), [("relu", nn.ReLU), ("gelu", nn.GELU)])
+def test_feed_forward_matches_torch(activation, twin):
+    torch_layer = nn.Sequential(nn.Linear(8, 32), twin(), nn.Linear(32, 8))
+    layer = FeedForward.from_torch(torch_layer)
+    assert layer.activation == activation
+    x = _x()
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x))
+    assert trace.hidden.shape == (2, 5, 32)
+    assert layer.param_count() == sum(p.numel() for p in torch_layer.parameters())
+
+
+def test_feed_forward_refuses_other_shapes_of_sequential():
+    with pytest.raises(ValueError, match=r"expected nn\.Sequential"):
+        FeedForward.from_torch(nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 4)))
+
+
+@pytest.mark.parametrize("activation", ["relu", "gelu"])
+@pytest.mark.parametrize("train", [False, True])
+def test_encoder_block_matches_torch(randomize, activation, train):
+    module = nn.TransformerEncoderLayer(
+        8, 2, 16, dropout=0.0, activation=activation, batch_first=True
+    ).train(train)
+    randomize(module, 0)
+    block = TransformerEncoderBlock.from_torch(module)
+    x = _x()
+    padding = torch.tensor([[True, False, False, False, False], [False] * 5])
+    with torch.no_grad():
+        expected = module(x, src_key_padding_mask=padding)
+        out, trace = block(x, key_padding_mask=padding)
+    torch.testing.assert_close(out, expected)
+    torch.testing.assert_close(trace.add_norm2.norm.out, out)
+    assert block.param_count() == sum(p.numel() for p in module.parameters())
+
+
+def test_encoder_block_causal_matches_torch(randomize):
+    module = randomize(nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True), 1)
+    block = TransformerEncoderBlock.from_torch(module)
+    x = _x(seed=1)
+    expected = module(x, src_mask=causal_mask(5), is_causal=True)
+    torch.testing.assert_close(block(x, causal=True)[0], expected)
+
+
+@pytest.mark.parametrize("train", [False, True])
+def test_decoder_block_matches_torch(randomize, train):
+    module = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True).train(train)
+    randomize(module, 2)
+    block = TransformerDecoderBlock.from_torch(module)
+    target, memory = _x(T=4, seed=5), _x(T=6, seed=6)
+    memory_padding = torch.tensor([[True, False, False, False, False, False], [False] * 6])
+    with torch.no_grad():
+        expected = module(
+            target,
+            memory,
+            tgt_mask=causal_mask(4),
+            tgt_is_causal=True,
+            memory_key_padding_mask=memory_padding,
+        )
+        out, trace = block(target, memory, memory_key_padding_mask=memory_padding)
+    torch.testing.assert_close(out, expected)
+    assert trace.cross_attention.weights.shape == (2, 2, 4, 6)
+    assert (trace.self_attention.weights.triu(diagonal=1) == 0).all()
+    assert block.param_count() == sum(p.numel() for p in module.parameters())
+
+
+def test_post_norm_only():
+    module = nn.TransformerEncoderLayer(8, 2, 16, norm_first=True, batch_first=True)
+    with pytest.raises(ValueError, match="post-norm"):
+        TransformerEncoderBlock.from_torch(module)
+
+
+def test_block_dropout_is_reproducible_and_off_in_eval():
+    block = TransformerEncoderBlock(8, 2, 16, dropout=0.3, generator=make_generator(1, "b"))
+    twin = TransformerEncoderBlock(8, 2, 16, dropout=0.3, generator=make_generator(1, "b"))
+    x = _x()
+    torch.testing.assert_close(block(x)[0], twin(x)[0])
+    assert (block(x)[1].add_norm1.sublayer == 0).any()
+    block.eval()
+    assert not (block(x)[1].add_norm1.sublayer == 0).any()

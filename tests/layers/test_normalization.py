@@ -1,0 +1,164 @@
+"""LayerNorm, BatchNorm1d, GroupNorm, InstanceNorm1d: parity with torch.nn, the worked example."""
+
+import pytest
+import torch
+from hypothesis import given
+from hypothesis import strategies as st
+from torch import nn
+
+from layers import BatchNorm1d, GroupNorm, InstanceNorm1d, LayerNorm, make_generator
+
+
+def _batch(B=3, T=5, D=8, seed=0, shift=0.0):
+    return torch.randn(B, T, D, generator=make_generator(seed, "norm-input")) * 3 + shift
+
+
+def test_layer_norm_matches_torch(randomize):
+    torch_layer = randomize(nn.LayerNorm(8, eps=1e-3), 1)
+    layer = LayerNorm.from_torch(torch_layer)
+    x = _batch()
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x))
+    torch.testing.assert_close(layer.gamma, torch_layer.weight)
+    assert trace.mean.shape == trace.var.shape == (3, 5)
+    torch.testing.assert_close(trace.mean, x.mean(-1))
+    torch.testing.assert_close(trace.var, x.var(-1, unbiased=False))
+
+
+def test_layer_norm_over_two_axes_matches_torch(randomize):
+    torch_layer = randomize(nn.LayerNorm((5, 8)), 2)
+    x = _batch()
+    torch.testing.assert_close(LayerNorm.from_torch(torch_layer)(x)[0], torch_layer(x))
+
+
+def test_tutorial_layer_norm_worked_example():
+    layer = LayerNorm(3)
+    x = torch.tensor([[1.0, 2.0, 3.0]])
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch.tensor([[-1.2247, 0.0, 1.2247]]), atol=1e-4, rtol=0)
+    with torch.no_grad():
+        layer.gamma.fill_(2.0)
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch.tensor([[-2.4495, 0.0, 2.4495]]), atol=1e-4, rtol=0)
+    with torch.no_grad():
+        layer.beta.fill_(1.0)
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch.tensor([[-1.4495, 1.0, 3.4495]]), atol=1e-4, rtol=0)
+    torch.testing.assert_close(trace.scaled, 2 * trace.x_hat)
+    torch.testing.assert_close(trace.out, trace.scaled + 1)
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.5, None])
+def test_batch_norm_training_and_running_stats_match_torch(randomize, momentum):
+    torch_layer = randomize(nn.BatchNorm1d(8, momentum=momentum), 3)
+    layer = BatchNorm1d.from_torch(torch_layer)
+    for step in range(4):  # several training batches move the running statistics
+        x = _batch(seed=step, shift=step)
+        expected = torch_layer(x.transpose(1, 2)).transpose(1, 2)  # torch wants (B, D, T)
+        out, trace = layer(x)
+        torch.testing.assert_close(out, expected)
+        torch.testing.assert_close(trace.running_mean, torch_layer.running_mean)
+        torch.testing.assert_close(trace.running_var, torch_layer.running_var)
+        torch.testing.assert_close(trace.mean, x.mean(dim=(0, 1)))
+    assert int(layer.num_batches_tracked) == int(torch_layer.num_batches_tracked) == 4
+    torch_layer.eval()
+    layer.eval()
+    x = _batch(seed=9)
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x.transpose(1, 2)).transpose(1, 2))
+    assert not trace.training
+    torch.testing.assert_close(trace.mean, torch_layer.running_mean)
+
+
+def test_batch_norm_on_2d_input_matches_torch(randomize):
+    torch_layer = randomize(nn.BatchNorm1d(8), 4)
+    layer = BatchNorm1d.from_torch(torch_layer)
+    x = _batch()[:, 0]  # (B, D)
+    torch.testing.assert_close(layer(x)[0], torch_layer(x))
+
+
+def test_batch_norm_single_value_per_feature_is_explained():
+    with pytest.raises(ValueError, match="more than one value per feature"):
+        BatchNorm1d(4)(torch.randn(1, 1, 4))
+    out, _ = BatchNorm1d(4).eval()(torch.randn(1, 1, 4))  # eval uses running stats: fine
+    assert out.shape == (1, 1, 4)
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4, 8])
+def test_group_norm_matches_torch(randomize, groups):
+    torch_layer = randomize(nn.GroupNorm(groups, 8), 5)
+    layer = GroupNorm.from_torch(torch_layer)
+    x = _batch()
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x.transpose(1, 2)).transpose(1, 2))
+    assert trace.mean.shape == (3, groups)
+
+
+def test_group_norm_suggests_divisors():
+    with pytest.raises(ValueError, match=r"not divisible by 3 groups; try 1, 2, 4 or 8"):
+        GroupNorm(3, 8)
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_instance_norm_matches_torch(randomize, affine):
+    torch_layer = nn.InstanceNorm1d(8, affine=affine)
+    if affine:
+        randomize(torch_layer, 6)
+    layer = InstanceNorm1d.from_torch(torch_layer)
+    x = _batch()
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x.transpose(1, 2)).transpose(1, 2))
+    assert trace.mean.shape == (3, 8)
+
+
+def test_instance_norm_needs_two_tokens():
+    with pytest.raises(ValueError, match="at least two tokens"):
+        InstanceNorm1d(4)(torch.randn(2, 1, 4))
+
+
+def test_eps_must_be_finite_and_not_negative():
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="eps"):
+            LayerNorm(4, eps=bad)
+
+
+def test_which_axes_each_norm_averages_over():
+    x = _batch(B=2, T=4, D=6)
+    assert LayerNorm(6)(x)[1].mean.shape == (2, 4)  # per token
+    assert BatchNorm1d(6)(x)[1].mean.shape == (6,)  # per feature
+    assert GroupNorm(3, 6)(x)[1].mean.shape == (2, 3)  # per sentence and group
+    assert InstanceNorm1d(6)(x)[1].mean.shape == (2, 6)  # per sentence and feature
+
+
+@given(
+    B=st.integers(1, 4),
+    T=st.integers(2, 6),
+    D=st.integers(2, 12),
+    scale=st.floats(0.1, 100),
+    shift=st.floats(-50, 50),
+    seed=st.integers(0, 1000),
+)
+def test_layer_norm_rows_have_mean_zero_and_variance_one(B, T, D, scale, shift, seed):
+    x = torch.randn(B, T, D, generator=make_generator(seed, "prop"), dtype=torch.float64)
+    x = x * scale + shift
+    _, trace = LayerNorm(D, eps=0.0).double()(x)
+    torch.testing.assert_close(trace.x_hat.mean(-1), torch.zeros(B, T, dtype=torch.float64))
+    torch.testing.assert_close(
+        trace.x_hat.var(-1, unbiased=False), torch.ones(B, T, dtype=torch.float64)
+    )
+
+
+@given(B=st.integers(1, 4), T=st.integers(2, 6), D=st.integers(1, 6), seed=st.integers(0, 99))
+def test_norms_match_torch_property(B, T, D, seed):
+    x = torch.randn(B, T, D, generator=make_generator(seed, "prop-norms"))
+    channels_first = x.transpose(1, 2)
+    torch.testing.assert_close(LayerNorm(D)(x)[0], nn.LayerNorm(D)(x))
+    torch.testing.assert_close(
+        BatchNorm1d(D)(x)[0], nn.BatchNorm1d(D)(channels_first).transpose(1, 2)
+    )
+    torch.testing.assert_close(
+        InstanceNorm1d(D)(x)[0], nn.InstanceNorm1d(D)(channels_first).transpose(1, 2)
+    )
+    torch.testing.assert_close(
+        GroupNorm(1, D)(x)[0], nn.GroupNorm(1, D)(channels_first).transpose(1, 2)
+    )
