@@ -4,6 +4,8 @@ import re
 
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 from layers import (
@@ -121,3 +123,23 @@ def test_block_dropout_is_reproducible_and_off_in_eval():
     assert (block(x)[1].add_norm1.sublayer == 0).any()
     block.eval()
     assert not (block(x)[1].add_norm1.sublayer == 0).any()
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    B=st.integers(1, 3),
+    T=st.integers(1, 5),
+    H=st.sampled_from([1, 2, 4]),
+    Dh=st.integers(1, 4),
+    F=st.integers(1, 12),
+    seed=st.integers(0, 500),
+)
+def test_encoder_block_matches_torch_across_sizes(randomize, B, T, H, Dh, F, seed):
+    D = H * Dh
+    module = randomize(nn.TransformerEncoderLayer(D, H, F, dropout=0.0, batch_first=True), seed)
+    x = torch.randn(B, T, D, generator=make_generator(seed, "sizes"))
+    with torch.no_grad():
+        out, trace = TransformerEncoderBlock.from_torch(module)(x)
+        torch.testing.assert_close(out, module(x))
+    assert trace.self_attention.weights.shape == (B, H, T, T)
+    assert trace.feed_forward.hidden.shape == (B, T, F)
