@@ -1,8 +1,18 @@
-"""Layerscope — placeholder until the app issue lands: the layers library is ready to use."""
+"""Layerscope: the shell. Page config, the shared sidebar, navigation over views/, the URL."""
 
 import streamlit as st
 
-st.set_page_config(page_title="Layerscope", layout="wide")
-st.title("Layerscope")
-st.info("Coming soon: follow a sentence through a neural network, layer by layer.")
-st.info("곧 공개됩니다: 문장 하나가 신경망의 층을 하나씩 지나가는 모습을 따라가 봅니다.")
+from ui import shell
+from ui.i18n import t, use_language
+from ui.state import current, sync_url
+
+st.set_page_config(page_title="Layerscope", page_icon="🔬", layout="wide")
+use_language(current().lang)
+
+pages = [
+    st.Page("views/follow.py", title=t("nav.follow"), icon="🔬", default=True),
+]
+page = st.navigation(pages)
+shell.sidebar()
+page.run()
+sync_url()

@@ -1,0 +1,111 @@
+"""Lesson links: parsing never raises, bad values fall back with a notice, round trips hold."""
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ui.settings import (
+    DEFAULT_TEXT,
+    DEFAULTS,
+    LIMITS,
+    Settings,
+    fit_heads,
+    head_options,
+    heads_width,
+    parse_query,
+    to_query,
+)
+
+
+def test_no_parameters_give_the_defaults():
+    assert parse_query({}) == (DEFAULTS, [])
+    assert to_query(DEFAULTS) == {}
+
+
+def test_a_full_lesson_link_round_trips():
+    settings = Settings(
+        text="두 문장\nsecond line", lang="ko", seed=42, d=32, heads=8, units=8, p=0.35,
+        train=False, gamma=2.0, beta=-1.5, eps=1e-3, causal=True,
+        stack=("embed", "bigru", "layernorm", "attention", "addnorm"), present=True,
+    )
+    query = to_query(settings)
+    assert query["stack"] == "embed,bigru,layernorm,attention,addnorm"
+    assert query["train"] == "0" and query["eps"] == "0.001"
+    assert parse_query(query) == (settings, [])
+
+
+def test_the_default_sentence_follows_the_language():
+    settings, _ = parse_query({"lang": "ko"})
+    assert settings.text == DEFAULT_TEXT["ko"]
+    assert "text" not in to_query(settings)
+    assert DEFAULTS.with_lang("ko").text == DEFAULT_TEXT["ko"]
+    own = Settings(text="mine").with_lang("ko")
+    assert own.text == "mine"
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "reason"),
+    [
+        ("p", "abc", "invalid"),
+        ("p", "0.95", "range"),
+        ("heads", "-3", "range"),
+        ("heads", "2.5", "invalid"),
+        ("eps", "nan", "invalid"),
+        ("gamma", "inf", "invalid"),
+        ("d", "0", "range"),
+        ("seed", "-1", "range"),
+        ("lang", "fr", "invalid"),
+        ("train", "maybe", "invalid"),
+        ("stack", "embed,lstm,whatever", "stack"),
+        ("stack", ",,,", "stack"),
+        ("stack", ",".join(["layernorm"] * 13), "stack"),
+        ("utm_source", "mail", "unknown"),
+    ],
+)
+def test_bad_values_fall_back_to_the_default_with_a_notice(name, raw, reason):
+    settings, notices = parse_query({name: raw})
+    assert [(n.name, n.reason) for n in notices] == [(name, reason)]
+    if hasattr(DEFAULTS, name):
+        assert getattr(settings, name) == getattr(DEFAULTS, name)
+
+
+def test_repeated_keys_take_the_last_value_with_a_notice():
+    settings, notices = parse_query({"p": ["0.1", "0.3"]})
+    assert settings.p == 0.3
+    assert [n.reason for n in notices] == ["repeated"]
+    assert parse_query({"p": ["0.3", "0.3"]}) == (Settings(p=0.3), [])
+
+
+def test_heads_are_fitted_to_the_width_that_reaches_attention():
+    s = Settings(d=16, units=6, heads=4, stack=("embed", "lstm", "attention"))
+    assert heads_width(s) == 6
+    assert fit_heads(s).heads == 3
+    assert heads_width(Settings(d=16, units=6, stack=("embed", "bilstm", "attention"))) == 12
+    assert heads_width(Settings(d=12, stack=("embed", "attention"))) == 12
+    assert head_options(12) == [1, 2, 3, 4, 6, 12]
+    assert head_options(512)[-1] == 16
+
+
+def test_long_text_stays_out_of_the_link():
+    assert "text" not in to_query(Settings(text="x" * 5000))
+
+
+values = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(["nan", "inf", "-inf", "1e309", "0", "-0", "1e-5", "3", "512", "1" * 40]),
+    st.lists(st.text(max_size=10), max_size=3),
+)
+
+
+@given(st.dictionaries(st.sampled_from(["text", "lang", "seed", "d", "heads", "units", "p",
+                                        "train", "gamma", "beta", "eps", "stack", "x"]),
+                       values, max_size=6))
+def test_parsing_never_raises_and_always_gives_valid_settings(query):
+    settings, _ = parse_query(query)
+    for name, (low, high) in LIMITS.items():
+        value = getattr(settings, name)
+        assert low <= value <= high and math.isfinite(value)
+    assert heads_width(settings) % settings.heads == 0
+    assert parse_query(to_query(settings))[0] == settings

@@ -1,0 +1,153 @@
+"""'Show the code': PyTorch and Keras programs that build the stack on screen.
+
+Pure string building (no Streamlit), so tests can run the snippets: the PyTorch one with torch,
+the Keras one with Keras 3, and check their shapes and parameter counts against the summary.
+"""
+
+from __future__ import annotations
+
+from layers.stack import RECURRENT, StackResult
+
+TORCH_CLASS = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}
+KERAS_CLASS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
+
+
+def _feeds_add_norm(result: StackResult, index: int) -> bool:
+    following = result.blocks[index + 1 : index + 2]
+    return bool(following) and following[0].spec.kind == "addnorm"
+
+
+def _ids_literal(result: StackResult) -> str:
+    return repr(result.batch.ids.tolist())
+
+
+def torch_snippet(result: StackResult, *, heads: int, p: float, train: bool, eps: float) -> str:
+    """A runnable PyTorch program for the blocks that ran; it prints the final shape."""
+    lines = [
+        "import torch",
+        "from torch import nn",
+        "",
+        f"ids = torch.tensor({_ids_literal(result)})  # (B, T), 0 = padding",
+        "padding = ids == 0",
+    ]
+    body: list[str] = []
+    for block in result.blocks:
+        spec, i = block.spec, block.index
+        width = block.input.shape[-1]
+        name = f"{spec.kind}{i}"
+        out_shape = tuple(block.output.shape)
+        if _feeds_add_norm(result, i):
+            body.append("residual = x  # kept for the Add & Norm after this block")
+        if spec.kind == "embed":
+            lines.append(f"{name} = nn.Embedding({block.layer.num_embeddings}, {out_shape[-1]})")
+            body.append(f"x = {name}(ids)  # {out_shape}")
+        elif spec.kind in RECURRENT:
+            units = block.layer.units
+            bi = ", bidirectional=True" if spec.bidirectional else ""
+            lines.append(
+                f"{name} = {TORCH_CLASS[spec.kind]}({width}, {units}, batch_first=True{bi})"
+            )
+            if spec.return_sequences:
+                body.append(f"x, _ = {name}(x)  # {out_shape}")
+            else:
+                body.append(f"_, h_n = {name}(x)")
+                h_n = "h_n[0]" if spec.kind == "lstm" else "h_n"
+                last = (
+                    f"torch.cat([{h_n}[0], {h_n}[1]], dim=-1)"
+                    if spec.bidirectional
+                    else (f"{h_n}[0]")
+                )
+                body.append(f"x = {last}  # {out_shape}: the last state only")
+        elif spec.kind == "layernorm":
+            lines.append(f"{name} = nn.LayerNorm({width}, eps={eps!r})")
+            body.append(f"x = {name}(x)  # {out_shape}")
+        elif spec.kind == "batchnorm":
+            lines.append(f"{name} = nn.BatchNorm1d({width}, eps={eps!r})")
+            if len(out_shape) == 3:
+                body.append(f"x = {name}(x.transpose(1, 2)).transpose(1, 2)  # (B, D, T) inside")
+            else:
+                body.append(f"x = {name}(x)  # {out_shape}")
+        elif spec.kind == "dropout":
+            lines.append(f"{name} = nn.Dropout({p!r})")
+            body.append(f"x = {name}(x)  # {out_shape}")
+        elif spec.kind == "attention":
+            lines.append(f"{name} = nn.MultiheadAttention({width}, {heads}, batch_first=True)")
+            body.append(f"x, weights = {name}(x, x, x, key_padding_mask=padding)  # {out_shape}")
+        elif spec.kind == "addnorm":
+            lines.append(f"{name} = nn.LayerNorm({width}, eps={eps!r})")
+            body.append(f"x = {name}(residual + x)  # Add & Norm, {out_shape}")
+        elif spec.kind == "ffn":
+            lines.append(
+                f"{name} = nn.Sequential(nn.Linear({width}, {4 * width}), nn.ReLU(), "
+                f"nn.Linear({4 * width}, {width}))"
+            )
+            body.append(f"x = {name}(x)  # {out_shape}")
+        elif spec.kind == "encoder":
+            lines.append(
+                f"{name} = nn.TransformerEncoderLayer({width}, {heads}, {4 * width}, "
+                f"dropout={p!r}, batch_first=True)"
+            )
+            body.append(f"x = {name}(x, src_key_padding_mask=padding)  # {out_shape}")
+    modules = [f"{b.spec.kind}{b.index}" for b in result.blocks]
+    mode = "train" if train else "eval"
+    lines += ["", f"for module in ({', '.join(modules)},):", f"    module.{mode}()", ""]
+    lines += ["with torch.no_grad():"] + [f"    {line}" for line in body]
+    lines.append("print(tuple(x.shape))")
+    return "\n".join(lines) + "\n"
+
+
+def keras_snippet(result: StackResult, *, heads: int, p: float, eps: float) -> str:
+    """A Keras 3 functional model of the same blocks; `model.summary()` lists the shapes."""
+    T = result.batch.ids.shape[1]
+    lines = [
+        "import keras",
+        "from keras import layers",
+        "",
+        f'inputs = keras.Input(shape=({T},), dtype="int32")  # (B, T)',
+    ]
+    for block in result.blocks:
+        spec = block.spec
+        width = block.input.shape[-1]
+        if _feeds_add_norm(result, block.index):
+            lines.append("residual = x")
+        if spec.kind == "embed":
+            lines.append(
+                f"x = layers.Embedding({block.layer.num_embeddings}, {block.output.shape[-1]})"
+                "(inputs)"
+            )
+        elif spec.kind in RECURRENT:
+            cell = (
+                f"layers.{KERAS_CLASS[spec.kind]}({block.layer.units}, "
+                f"return_sequences={spec.return_sequences})"
+            )
+            if spec.bidirectional:
+                cell = f"layers.Bidirectional({cell})"
+            lines.append(f"x = {cell}(x)")
+        elif spec.kind == "layernorm":
+            lines.append(f"x = layers.LayerNormalization(epsilon={eps!r})(x)")
+        elif spec.kind == "batchnorm":
+            lines.append(f"x = layers.BatchNormalization(epsilon={eps!r})(x)")
+        elif spec.kind == "dropout":
+            lines.append(f"x = layers.Dropout({p!r})(x)")
+        elif spec.kind == "attention":
+            lines.append(
+                f"x = layers.MultiHeadAttention(num_heads={heads}, key_dim={width // heads})(x, x)"
+            )
+        elif spec.kind == "addnorm":
+            lines.append(
+                f"x = layers.LayerNormalization(epsilon={eps!r})(layers.Add()([residual, x]))"
+            )
+        elif spec.kind == "ffn":
+            lines.append(f'x = layers.Dense({4 * width}, activation="relu")(x)')
+            lines.append(f"x = layers.Dense({width})(x)")
+        elif spec.kind == "encoder":
+            lines += [
+                "# Keras has no built-in encoder block: the same four steps by hand",
+                f"a = layers.MultiHeadAttention(num_heads={heads}, key_dim={width // heads})(x, x)",
+                f"x = layers.LayerNormalization(epsilon={eps!r})(layers.Add()([x, a]))",
+                f'f = layers.Dense({4 * width}, activation="relu")(x)',
+                f"f = layers.Dense({width})(f)",
+                f"x = layers.LayerNormalization(epsilon={eps!r})(layers.Add()([x, f]))",
+            ]
+    lines += ["", "model = keras.Model(inputs, x)", "model.summary()"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,206 @@
+"""The shared settings of a lesson, and their round trip through the address bar.
+
+Every shared setting has a public URL name (README "Lesson links"). Parsing never raises: a
+missing value takes its default; a bad one (garbage, NaN, out of range, an unknown block, a
+head count that does not divide the width) takes its default and leaves a `Notice` that the
+page shows in one line. `to_query` writes only what differs from the defaults, so a link stays
+short and a language switch can still change the default sentence.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from functools import reduce
+
+from layers.stack import MAX_BLOCKS, attention_widths, parse_stack
+
+LANGS = ("en", "ko")
+DEFAULT_TEXT = {
+    "en": "The cat sat on the mat because it was tired",
+    "ko": "고양이가 피곤해서 매트 위에 앉았다",
+}
+DEFAULT_STACK = ("embed", "lstm", "layernorm", "dropout", "attention")
+WIDTHS = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
+EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+MAX_TEXT_IN_LINK = 2000  # characters; longer text stays in the box but not in the link
+
+# Ranges a value must fall in; a value outside takes the default (with a notice).
+LIMITS = {
+    "seed": (0, 2**31 - 1),
+    "d": (1, 512),
+    "heads": (1, 64),
+    "units": (1, 512),
+    "p": (0.0, 0.9),
+    "gamma": (-5.0, 5.0),
+    "beta": (-5.0, 5.0),
+    "eps": (0.0, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    text: str = DEFAULT_TEXT["en"]
+    lang: str = "en"
+    seed: int = 0
+    d: int = 16
+    heads: int = 4
+    units: int = 16
+    p: float = 0.2
+    train: bool = True
+    gamma: float = 1.0
+    beta: float = 0.0
+    eps: float = 1e-5
+    causal: bool = False
+    stack: tuple[str, ...] = DEFAULT_STACK
+    present: bool = False
+
+    def with_lang(self, lang: str) -> Settings:
+        """Switch language; a sentence left at the old default becomes the new default."""
+        text = DEFAULT_TEXT[lang] if self.text == DEFAULT_TEXT[self.lang] else self.text
+        return replace(self, lang=lang, text=text)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A URL value that was not used: which name, what it said, and why."""
+
+    name: str
+    value: str
+    reason: str  # a message key suffix: invalid, range, heads, stack, repeated, unknown
+
+
+DEFAULTS = Settings()
+BOOLS = {"train", "causal", "present"}
+INTS = {"seed", "d", "heads", "units"}
+FLOATS = {"p", "gamma", "beta", "eps"}
+KNOWN = {f.name for f in fields(Settings)}
+
+
+def heads_width(settings: Settings) -> int:
+    """The width heads must divide: the greatest common divisor of every attention block's
+    input width (an LSTM before attention makes it U wide), or D when there is none."""
+    widths = attention_widths(parse_stack(settings.stack), settings.d, settings.units)
+    return reduce(math.gcd, widths) if widths else settings.d
+
+
+def head_options(width: int) -> list[int]:
+    """Head counts that split the width evenly, at most 16 (more are unreadable)."""
+    return [h for h in range(1, min(width, 16) + 1) if width % h == 0]
+
+
+def fit_heads(settings: Settings) -> Settings:
+    """The same settings with a head count that divides the attention width."""
+    width = heads_width(settings)
+    if width % settings.heads == 0:
+        return settings
+    fitting = [h for h in head_options(width) if h <= settings.heads]
+    return replace(settings, heads=fitting[-1] if fitting else 1)
+
+
+def _number(raw: str, kind: type) -> int | float | None:
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        return None
+    if not math.isfinite(value):
+        return None
+    if kind is int:
+        return int(value) if value.is_integer() else None
+    return value
+
+
+def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[Notice]]:
+    """Settings from URL parameters (values as st.query_params gives them), plus notices."""
+    values: dict = {}
+    notices: list[Notice] = []
+
+    def raw_value(name: str) -> str | None:
+        raw = query.get(name)
+        if isinstance(raw, list):  # a repeated key: the last one wins, as in Streamlit
+            if len(set(raw)) > 1:
+                notices.append(Notice(name, " | ".join(raw)[:80], "repeated"))
+            raw = raw[-1] if raw else None
+        return raw
+
+    lang = raw_value("lang")
+    if lang is not None:
+        if lang in LANGS:
+            values["lang"] = lang
+        else:
+            notices.append(Notice("lang", lang[:80], "invalid"))
+    lang = values.get("lang", DEFAULTS.lang)
+
+    text = raw_value("text")
+    values["text"] = DEFAULT_TEXT[lang] if text is None else text
+
+    for name in INTS | FLOATS:
+        raw = raw_value(name)
+        if raw is None:
+            continue
+        number = _number(raw, int if name in INTS else float)
+        low, high = LIMITS[name]
+        if number is None:
+            notices.append(Notice(name, raw[:80], "invalid"))
+        elif not low <= number <= high:
+            notices.append(Notice(name, raw[:80], "range"))
+        else:
+            values[name] = number
+
+    for name in BOOLS:
+        raw = raw_value(name)
+        if raw is None:
+            continue
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            values[name] = True
+        elif raw.strip().lower() in ("0", "false", "no", "off"):
+            values[name] = False
+        else:
+            notices.append(Notice(name, raw[:80], "invalid"))
+
+    for name in query:
+        if name not in KNOWN:
+            raw = query[name]
+            shown = " | ".join(raw) if isinstance(raw, list) else raw
+            notices.append(Notice(name[:40], shown[:80], "unknown"))
+
+    raw = raw_value("stack")
+    if raw is not None:
+        try:
+            specs = parse_stack(raw)
+            if not specs or len(specs) > MAX_BLOCKS:
+                raise ValueError("empty or too long")
+            values["stack"] = tuple(spec.name for spec in specs)
+        except ValueError:
+            notices.append(Notice("stack", raw[:80], "stack"))
+
+    settings = replace(DEFAULTS, **values)
+    fitted = fit_heads(settings)
+    if fitted != settings:
+        notices.append(Notice("heads", str(settings.heads), "heads"))
+    return fitted, notices
+
+
+def _format(value) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, tuple):
+        return ",".join(value)
+    return str(value)
+
+
+def to_query(settings: Settings) -> dict[str, str]:
+    """The URL parameters of these settings: only those that differ from the defaults."""
+    query = {}
+    for f in fields(Settings):
+        value = getattr(settings, f.name)
+        default = DEFAULT_TEXT[settings.lang] if f.name == "text" else getattr(DEFAULTS, f.name)
+        if value == default:
+            continue
+        if f.name == "text" and len(value) > MAX_TEXT_IN_LINK:
+            continue
+        query[f.name] = _format(value)
+    return query

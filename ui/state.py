@@ -1,0 +1,82 @@
+"""Session state ↔ settings ↔ address bar.
+
+The settings of a session live in `st.session_state` (read from the URL on the session's first
+run) and are written back to `st.query_params` on every run, so the address bar is always a
+lesson link. Widgets bound with `widget()` keep their own key (`w_<name>`), are seeded from the
+settings when they (re)appear — Streamlit forgets a widget's state on pages that do not draw
+it — and write back through a callback, before the rerun starts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import streamlit as st
+
+from .settings import Notice, Settings, fit_heads, parse_query, to_query
+
+SETTINGS = "_settings"
+NOTICES = "_notices"
+
+
+def current() -> Settings:
+    """This session's settings; on its first run, parsed from the address bar."""
+    if SETTINGS not in st.session_state:
+        query = {name: st.query_params.get_all(name) for name in st.query_params}
+        settings, notices = parse_query(query)
+        st.session_state[SETTINGS] = settings
+        st.session_state[NOTICES] = notices
+    return st.session_state[SETTINGS]
+
+
+def notices() -> list[Notice]:
+    current()
+    return st.session_state.get(NOTICES, [])
+
+
+def update(**changes: Any) -> None:
+    """Change settings (from a widget callback) and move bound widgets to the new values."""
+    base = current()
+    if "lang" in changes:  # the default sentence follows the language
+        base = base.with_lang(changes.pop("lang"))
+    settings = fit_heads(replace(base, **changes))  # a new width may not suit the heads
+    st.session_state[SETTINGS] = settings
+    st.session_state[NOTICES] = []
+    for name in ("text", "heads", "lang"):
+        key = f"w_{name}"
+        if key in st.session_state:
+            st.session_state[key] = getattr(settings, name)
+
+
+def sync_url() -> None:
+    """Write the settings to the address bar (only what differs from the defaults)."""
+    wanted = to_query(current())
+    present = {name: st.query_params.get(name) for name in st.query_params}
+    if present != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def widget(
+    make: Callable[..., Any],
+    label: str,
+    name: str,
+    *,
+    to_widget: Callable[[Any], Any] = lambda value: value,
+    from_widget: Callable[[Any], Any] = lambda value: value,
+    **kwargs: Any,
+) -> Any:
+    """A Streamlit widget bound to the setting `name` (key `w_<name>`)."""
+    key = f"w_{name}"
+    if key not in st.session_state:
+        st.session_state[key] = to_widget(getattr(current(), name))
+
+    def changed() -> None:
+        value = st.session_state[key]
+        if value is None:  # a segmented control can be deselected: keep the setting
+            st.session_state[key] = to_widget(getattr(current(), name))
+            return
+        update(**{name: from_widget(value)})
+
+    return make(label, key=key, on_change=changed, **kwargs)
