@@ -1,0 +1,235 @@
+"""Every builder at once: valid plotly, float32 typed arrays on the wire, the caller's words
+shown escaped, larger type in presentation mode."""
+
+import base64
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+import viz
+from viz import theme
+
+TOKENS = ["the", "<b>cat</b>", "the"]
+VALUES = np.array([[0.5, -1.0], [2.0, 0.0], [-0.25, 1.5]], dtype=np.float64)
+WEIGHTS = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.0], [0.2, 0.3, 0.5]])
+
+
+class Words:
+    """Hands out distinct visible words and remembers them: a Korean one, one that plotly would
+    read as markup if it were not escaped, then plain ones."""
+
+    def __init__(self):
+        self.used = []
+
+    def __call__(self):
+        special = ["주의 가중치", "<i>tricky</i> & more"]
+        word = special[len(self.used)] if len(self.used) < 2 else f"word{len(self.used)}"
+        self.used.append(word)
+        return word
+
+
+def _build(name, w=None, presentation=False):
+    """One figure from each builder, every visible word taken from `w`."""
+    w = w or Words()
+    if name == "token_heatmap":
+        return viz.token_heatmap(
+            VALUES,
+            TOKENS,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "attention_heatmap":
+        return viz.attention_heatmap(
+            WEIGHTS,
+            TOKENS,
+            TOKENS,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "mask_heatmap":
+        return viz.mask_heatmap(
+            VALUES > 0,
+            TOKENS,
+            title=w(),
+            kept_name=w(),
+            dropped_name=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "gate_heatmaps":
+        gates = [(w(), VALUES / 4 + 0.5, False), (w(), VALUES / 2, True)]
+        return viz.gate_heatmaps(
+            gates,
+            TOKENS,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "norm_stats_bars":
+        return viz.norm_stats_bars(
+            TOKENS,
+            VALUES[:, 0],
+            np.abs(VALUES[:, 1]),
+            np.zeros(3),
+            np.ones(3),
+            title=w(),
+            before_name=w(),
+            after_name=w(),
+            mean_title=w(),
+            std_title=w(),
+            presentation=presentation,
+        )
+    if name == "shape_flow":
+        blocks = [(w(), w(), 16), (w(), "(1, 3, 32)", 32)]
+        return viz.shape_flow(blocks, title=w(), presentation=presentation)
+    if name == "feature_bars":
+        return viz.feature_bars(
+            VALUES[:, 0],
+            labels=[w(), "b", "c"],
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "histogram_with_marker":
+        return viz.histogram_with_marker(
+            VALUES.ravel(),
+            marker=0.5,
+            marker_name=w(),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+BUILDERS = [
+    "token_heatmap",
+    "attention_heatmap",
+    "mask_heatmap",
+    "gate_heatmaps",
+    "norm_stats_bars",
+    "shape_flow",
+    "feature_bars",
+    "histogram_with_marker",
+]
+
+
+def _strings(node):
+    """Every string in a nested plotly JSON structure."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from _strings(value)
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_word_the_caller_gives_is_shown_escaped(name):
+    words = Words()
+    fig = _build(name, words)
+    assert len(words.used) >= 3
+    shown = list(_strings(fig.to_plotly_json()))
+    for word in words.used:
+        assert any(viz.label(word) in text for text in shown), f"{name}: {word!r} is not shown"
+    assert viz.label("<i>tricky</i> & more") == "&lt;i&gt;tricky&lt;/i&gt; &amp; more"
+    # The markup word never reaches plotly unescaped.
+    assert not any("<i>" in text for text in shown)
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_the_title_is_the_callers(name):
+    words = Words()
+    fig = _build(name, words)
+    assert fig.layout.title.text in {viz.label(word) for word in words.used}
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_presentation_mode_uses_larger_type(name):
+    normal = _build(name)
+    projected = _build(name, presentation=True)
+    assert projected.layout.font.size > normal.layout.font.size
+    assert projected.layout.title.font.size > normal.layout.title.font.size
+    assert projected.layout.height >= normal.layout.height
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+@pytest.mark.parametrize("presentation", [False, True])
+def test_figures_are_valid_plotly(name, presentation):
+    # The builders skip plotly's validation for speed; rebuilding validated must change nothing.
+    fig = _build(name, presentation=presentation)
+    fast = json.loads(pio.to_json(fig))
+    validated = json.loads(pio.to_json(go.Figure(fig.to_dict())))
+    assert fast == validated
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_numbers_reach_the_browser_as_typed_arrays_never_lists(name):
+    sent = json.loads(pio.to_json(_build(name)))
+    for trace in sent["data"]:
+        for key in ("x", "y", "z"):
+            if key not in trace:
+                continue
+            value = trace[key]
+            if isinstance(value, list):  # only labels may travel as a list
+                assert all(isinstance(v, str) for v in value), (name, key, value)
+            else:
+                assert set(value) >= {"dtype", "bdata"}, (name, key)
+        color = trace.get("marker", {}).get("color")
+        assert color is None or isinstance(color, str) or "bdata" in color
+
+
+def _decode(typed):
+    array = np.frombuffer(base64.b64decode(typed["bdata"]), dtype=np.dtype(typed["dtype"]))
+    shape = typed.get("shape")
+    if shape:
+        dims = shape if isinstance(shape, list) else str(shape).split(",")
+        array = array.reshape([int(d) for d in dims])
+    return array
+
+
+def test_heatmap_z_is_sent_as_float32_bdata():
+    fig = viz.token_heatmap(VALUES, TOKENS)
+    z = json.loads(pio.to_json(fig))["data"][0]["z"]
+    assert z["dtype"] == "f4"
+    assert "bdata" in z
+    np.testing.assert_array_equal(_decode(z), VALUES.astype(np.float32))
+
+
+def test_bars_and_histogram_values_are_sent_as_float32_bdata():
+    bars = json.loads(pio.to_json(viz.feature_bars(VALUES[:, 0])))["data"][0]
+    assert bars["y"]["dtype"] == "f4"
+    np.testing.assert_array_equal(_decode(bars["y"]), VALUES[:, 0].astype(np.float32))
+    hist = json.loads(pio.to_json(viz.histogram_with_marker(VALUES.ravel())))["data"][0]
+    assert hist["x"]["dtype"] == "f4"
+
+
+def test_figure_falls_back_to_validation_when_plotly_lacks_the_fast_path(monkeypatch):
+    real = go.Figure
+
+    def strict_figure(*args, **kwargs):
+        if "_validate" in kwargs:
+            raise TypeError("invalid Figure property: _validate")
+        return real(*args, **kwargs)
+
+    expected = json.loads(pio.to_json(viz.token_heatmap(VALUES, TOKENS)))
+    monkeypatch.setattr(theme.go, "Figure", strict_figure)
+    fig = viz.token_heatmap(VALUES, TOKENS)
+    assert isinstance(fig, real)
+    assert json.loads(pio.to_json(fig)) == expected

@@ -1,0 +1,39 @@
+"""Layerscope's figure builders: arrays and labels in, a `plotly.graph_objects.Figure` out.
+
+Every builder takes its data first and its options by keyword, computes nothing but layout, and
+receives every visible word from the caller (who translates); numbers stay numbers. Arrays reach
+plotly as float32 numpy arrays, which plotly ships to the browser as typed arrays. Token labels
+are escaped and made unique as `"i · token"`. Imports only plotly and numpy.
+"""
+
+from .charts import feature_bars, histogram_with_marker, norm_stats_bars, shape_flow
+from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
+from .theme import (
+    DIVERGING,
+    MASK_COLORS,
+    SEQUENTIAL,
+    auto_height,
+    base_layout,
+    font_size,
+    label,
+    row_labels,
+)
+
+__all__ = [
+    "DIVERGING",
+    "MASK_COLORS",
+    "SEQUENTIAL",
+    "attention_heatmap",
+    "auto_height",
+    "base_layout",
+    "feature_bars",
+    "font_size",
+    "gate_heatmaps",
+    "histogram_with_marker",
+    "label",
+    "mask_heatmap",
+    "norm_stats_bars",
+    "row_labels",
+    "shape_flow",
+    "token_heatmap",
+]
