@@ -230,6 +230,7 @@ def attention_panel(weights: np.ndarray, labels: list[str], key: str, present: b
             x_title=t("axis.key"),
             y_title=t("axis.query"),
             hover_name=t("axis.weight"),
+            zrange=(0.0, max(float(shown[:n, :n].max()), 1e-6)),  # from 0, up to this map's peak
             presentation=present,
         ),
         f"{key}_chart",
@@ -244,10 +245,12 @@ def recurrent_view(block: BlockResult, labels: list[str], b: int, present: bool)
     keras = {name: tuple(w.shape) for name, w in layer.keras_weights().items()}
     st.markdown(t("block.recurrent_inner", params=block.params, keras_params=block.keras_params))
     st.code(
-        "PyTorch: "
-        + ", ".join(f"{k} {v}" for k, v in shapes.items())
-        + "\nKeras:   "
-        + ", ".join(f"{k} {v}" for k, v in keras.items()),
+        "\n".join(
+            ["PyTorch"]
+            + [f"  {k:<17} {v}" for k, v in shapes.items()]
+            + ["Keras"]
+            + [f"  {k:<17} {v}" for k, v in keras.items()]
+        ),
         language=None,
     )
     if spec.bidirectional:

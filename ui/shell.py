@@ -13,7 +13,6 @@ from .state import current, notices, update, widget
 PRESENTATION_CSS = """
 <style>
 html { font-size: 21px; }
-[data-testid="stSidebar"] { min-width: 22rem; }
 [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { line-height: 1.5; }
 </style>
 """

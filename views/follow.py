@@ -47,7 +47,8 @@ if result.blocks:
     for block in result.blocks:
         with st.container(border=True):
             blocks.block_header(block)
-            left, right = st.columns(2)
+            # Side by side on a laptop; one above the other on a projector, where width is scarce.
+            left, right = (st.container(), st.container()) if settings.present else st.columns(2)
             with left:
                 blocks.output_view(block, result, b, zrange)
                 blocks.download(block)

@@ -103,8 +103,9 @@ def norm_stats_bars(
         xaxis2=theme.axis(
             presentation=presentation, type="category", domain=[1.0 - half, 1.0], anchor="y2"
         ),
-        yaxis=_value_axis("", presentation),
-        yaxis2=_value_axis("", presentation, anchor="x2"),
+        # Panel names as y-axis titles: annotations above the panels collided with the legend.
+        yaxis=_value_axis(mean_title, presentation),
+        yaxis2=_value_axis(std_title, presentation, anchor="x2"),
         legend={
             "orientation": "h",
             "x": 1.0,
@@ -113,21 +114,6 @@ def norm_stats_bars(
             "yanchor": "bottom",
             "font": {"size": size},
         },
-        annotations=[
-            {
-                "text": theme.label(text),
-                "xref": f"x{suffix} domain",
-                "x": 0.0,
-                "xanchor": "left",
-                "yref": "paper",
-                "y": 1.0,
-                "yanchor": "bottom",
-                "yshift": 4,
-                "showarrow": False,
-                "font": {"size": size + 1},
-            }
-            for suffix, text in (("", mean_title), ("2", std_title))
-        ],
     )
     layout["margin"]["t"] += size + 16
     return theme.figure(traces, layout=layout)

@@ -257,7 +257,7 @@ def gate_heatmaps(
         shown.add(signed)
         start = (k - 1) * (width + gap)
         layout[f"xaxis{suffix}"] = theme.axis(
-            title=x_title,
+            title=x_title if k == 1 else "",  # once: repeated titles overlap on narrow panels
             presentation=presentation,
             domain=[start, start + width],
             anchor="y",

@@ -54,7 +54,7 @@ def test_norm_stats_bars_panels_sit_side_by_side_with_a_zero_line():
 def test_norm_stats_bars_label_tokens_and_panels():
     fig = _norm_bars(mean_title="평균 μ", std_title="표준편차 σ")
     assert all(list(trace.x) == ROWS for trace in fig.data)
-    assert [a.text for a in fig.layout.annotations] == ["평균 μ", "표준편차 σ"]
+    assert (fig.layout.yaxis.title.text, fig.layout.yaxis2.title.text) == ("평균 μ", "표준편차 σ")
     assert "평균 μ · before: %{y:.4f}" in fig.data[0].hovertemplate
     assert "표준편차 σ · after: %{y:.4f}" in fig.data[3].hovertemplate
 
