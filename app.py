@@ -4,15 +4,24 @@ import streamlit as st
 
 from ui import shell
 from ui.i18n import t, use_language
+from ui.pages import PAGES
 from ui.state import current, sync_url
 
 st.set_page_config(page_title="Layerscope", page_icon="🔬", layout="wide")
 use_language(current().lang)
 
-pages = [
-    st.Page("views/follow.py", title=t("nav.follow"), icon="🔬", default=True),
-]
-page = st.navigation(pages)
+page = st.navigation(
+    [
+        st.Page(
+            info.path,
+            title=t(info.title_key),
+            icon=info.icon,
+            default=not info.url_path,
+            url_path=info.url_path or None,
+        )
+        for info in PAGES
+    ]
+)
 shell.sidebar()
 page.run()
 sync_url()

@@ -5,6 +5,7 @@ import pytest
 from app_support import chart, charts, decode, no_exception
 
 from ui.i18n import translate
+from ui.pages import PAGES
 from ui.settings import DEFAULT_TEXT
 
 
@@ -24,7 +25,7 @@ def test_app_smoke_shows_every_block(app):
     assert not at.error and not at.warning
 
 
-@pytest.mark.parametrize("page", ["views/follow.py"])
+@pytest.mark.parametrize("page", [info.path for info in PAGES])
 def test_every_page_runs_on_its_own(app, page):
     at = app(page)
     no_exception(at)
