@@ -39,7 +39,9 @@ def chart(figure, key: str) -> None:
     st.plotly_chart(figure, key=key, config=CHART_CONFIG)
 
 
-def heatmap(values, labels, *, key, title, signed=True, zrange=None, y_title=None) -> None:
+def heatmap(
+    values, labels, *, key, title, signed=True, zrange=None, y_title=None, x_title=None
+) -> None:
     """A token × feature heatmap, sliced to a readable size with a note when needed."""
     shown, shown_labels, sliced = readable(values, labels)
     if sliced:
@@ -59,7 +61,7 @@ def heatmap(values, labels, *, key, title, signed=True, zrange=None, y_title=Non
             title=title,
             signed=signed,
             zrange=zrange,
-            x_title=t("axis.feature"),
+            x_title=x_title or t("axis.feature"),
             y_title=y_title or t("axis.token"),
             hover_name=t("axis.value"),
             presentation=current().present,

@@ -184,7 +184,7 @@ def model_controls() -> None:
             options=_with(WIDTHS, s.units),
             help=t("control.units_help"),
         )
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2 = st.columns(2)
     with c1:
         widget(
             st.slider,
@@ -195,8 +195,16 @@ def model_controls() -> None:
             step=0.05,
             help=t("control.p_help"),
         )
-        widget(st.toggle, t("control.train"), "train", help=t("control.train_help"))
     with c2:
+        widget(st.toggle, t("control.train"), "train", help=t("control.train_help"))
+        widget(st.toggle, t("control.causal"), "causal", help=t("control.causal_help"))
+    norm_controls()
+
+
+def norm_controls() -> None:
+    """γ, β and ε of every normalization block: on the Follow page and in the lab."""
+    c1, c2, c3 = st.columns(3)
+    with c1:
         widget(
             st.slider,
             "γ (gamma)",
@@ -206,7 +214,7 @@ def model_controls() -> None:
             step=0.05,
             help=t("control.gamma_help"),
         )
-    with c3:
+    with c2:
         widget(
             st.slider,
             "β (beta)",
@@ -216,13 +224,12 @@ def model_controls() -> None:
             step=0.05,
             help=t("control.beta_help"),
         )
-    with c4:
+    with c3:
         widget(
             st.select_slider,
             "ε (eps)",
             "eps",
-            options=_with(EPS_CHOICES, s.eps),
+            options=_with(EPS_CHOICES, current().eps),
             format_func=lambda e: f"{e:.0e}" if e else "0",
             help=t("control.eps_help"),
         )
-        widget(st.toggle, t("control.causal"), "causal", help=t("control.causal_help"))

@@ -9,10 +9,11 @@ from dataclasses import dataclass
 class PageInfo:
     path: str  # relative to the repository root
     title_key: str  # message key of the menu title
-    icon: str
+    icon: str  # a Material Symbols name: its font ships with Streamlit, no network needed
     url_path: str  # "" for the default page
 
 
 PAGES = (
-    PageInfo("views/follow.py", "nav.follow", "🔬", ""),
+    PageInfo("views/follow.py", "nav.follow", ":material/route:", ""),
+    PageInfo("views/lab.py", "nav.lab", ":material/tune:", "lab"),
 )

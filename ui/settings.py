@@ -36,7 +36,20 @@ LIMITS = {
     "gamma": (-5.0, 5.0),
     "beta": (-5.0, 5.0),
     "eps": (0.0, 1.0),
+    "token": (0, 511),
+    "scale": (0.1, 10.0),
+    "shift": (-10.0, 10.0),
+    "groups": (1, 512),
+    "momentum": (0.01, 1.0),
 }
+# Settings that take one of a few words.
+CHOICES = {
+    "lang": LANGS,
+    "section": ("layernorm", "compare", "dropout", "residual"),
+    "row": ("token", "example", "flat"),
+    "sublayer": ("ffn", "attention", "wider"),
+}
+MAX_PER_FEATURE = 512  # values in a per-feature γ or β list
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,17 @@ class Settings:
     causal: bool = False
     stack: tuple[str, ...] = DEFAULT_STACK
     present: bool = False
+    # The normalization and dropout lab
+    section: str = "layernorm"  # which part of the lab is open
+    token: int = 0  # the token followed step by step
+    row: str = "token"  # LayerNorm's input: a token, the tutorial's [1, 2, 3], a flat row
+    scale: float = 1.0  # the token vectors are multiplied by this …
+    shift: float = 0.0  # … and shifted by this, to show what LayerNorm removes
+    groups: int = 4  # GroupNorm's groups; must divide D
+    momentum: float = 0.1  # BatchNorm's running-average momentum
+    gammas: tuple[float, ...] = ()  # per-feature γ (empty: the γ slider for every feature)
+    betas: tuple[float, ...] = ()  # per-feature β
+    sublayer: str = "ffn"  # what Add & Norm wraps in the residual section
 
     def with_lang(self, lang: str) -> Settings:
         """Switch language; a sentence left at the old default becomes the new default."""
@@ -68,13 +92,14 @@ class Notice:
 
     name: str
     value: str
-    reason: str  # a message key suffix: invalid, range, heads, stack, repeated, unknown
+    reason: str  # message key suffix: invalid, range, heads, groups, stack, repeated, unknown
 
 
 DEFAULTS = Settings()
 BOOLS = {"train", "causal", "present"}
-INTS = {"seed", "d", "heads", "units"}
-FLOATS = {"p", "gamma", "beta", "eps"}
+INTS = {"seed", "d", "heads", "units", "token", "groups"}
+FLOATS = {"p", "gamma", "beta", "eps", "scale", "shift", "momentum"}
+LISTS = {"gammas", "betas"}
 KNOWN = {f.name for f in fields(Settings)}
 
 
@@ -90,13 +115,18 @@ def head_options(width: int) -> list[int]:
     return [h for h in range(1, min(width, 16) + 1) if width % h == 0]
 
 
-def fit_heads(settings: Settings) -> Settings:
-    """The same settings with a head count that divides the attention width."""
+def _largest_divisor_up_to(width: int, wanted: int) -> int:
+    return max(k for k in range(1, min(width, wanted) + 1) if width % k == 0)
+
+
+def fit_divisors(settings: Settings) -> Settings:
+    """The same settings with heads that divide the attention width and groups that divide D."""
     width = heads_width(settings)
-    if width % settings.heads == 0:
-        return settings
-    fitting = [h for h in head_options(width) if h <= settings.heads]
-    return replace(settings, heads=fitting[-1] if fitting else 1)
+    if width % settings.heads:
+        settings = replace(settings, heads=_largest_divisor_up_to(width, settings.heads))
+    if settings.d % settings.groups:
+        settings = replace(settings, groups=_largest_divisor_up_to(settings.d, settings.groups))
+    return settings
 
 
 def _number(raw: str, kind: type) -> int | float | None:
@@ -124,12 +154,14 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
             raw = raw[-1] if raw else None
         return raw
 
-    lang = raw_value("lang")
-    if lang is not None:
-        if lang in LANGS:
-            values["lang"] = lang
+    for name, allowed in CHOICES.items():
+        raw = raw_value(name)
+        if raw is None:
+            continue
+        if raw in allowed:
+            values[name] = raw
         else:
-            notices.append(Notice("lang", lang[:80], "invalid"))
+            notices.append(Notice(name, raw[:80], "invalid"))
     lang = values.get("lang", DEFAULTS.lang)
 
     text = raw_value("text")
@@ -147,6 +179,16 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
             notices.append(Notice(name, raw[:80], "range"))
         else:
             values[name] = number
+
+    for name in LISTS:
+        raw = raw_value(name)
+        if raw is None:
+            continue
+        numbers = parse_numbers(raw)
+        if numbers is None:
+            notices.append(Notice(name, raw[:80], "invalid"))
+        else:
+            values[name] = numbers
 
     for name in BOOLS:
         raw = raw_value(name)
@@ -176,10 +218,27 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
             notices.append(Notice("stack", raw[:80], "stack"))
 
     settings = replace(DEFAULTS, **values)
-    fitted = fit_heads(settings)
-    if fitted != settings:
+    fitted = fit_divisors(settings)
+    if fitted.heads != settings.heads:
         notices.append(Notice("heads", str(settings.heads), "heads"))
+    if fitted.groups != settings.groups:
+        notices.append(Notice("groups", str(settings.groups), "groups"))
     return fitted, notices
+
+
+def parse_numbers(text: str) -> tuple[float, ...] | None:
+    """'1, 2.5, -1' -> (1.0, 2.5, -1.0); None if any piece is not a finite number in range."""
+    pieces = [piece.strip() for piece in text.replace(";", ",").split(",") if piece.strip()]
+    if len(pieces) > MAX_PER_FEATURE:
+        return None
+    low, high = LIMITS["gamma"]
+    numbers = []
+    for piece in pieces:
+        number = _number(piece, float)
+        if number is None or not low <= number <= high:
+            return None
+        numbers.append(number)
+    return tuple(numbers)
 
 
 def _format(value) -> str:
@@ -188,7 +247,7 @@ def _format(value) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     if isinstance(value, tuple):
-        return ",".join(value)
+        return ",".join(_format(item) for item in value)
     return str(value)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from .settings import Notice, Settings, fit_heads, parse_query, to_query
+from .settings import Notice, Settings, fit_divisors, parse_query, to_query
 
 SETTINGS = "_settings"
 NOTICES = "_notices"
@@ -41,7 +41,7 @@ def update(**changes: Any) -> None:
     base = current()
     if "lang" in changes:  # the default sentence follows the language
         base = base.with_lang(changes.pop("lang"))
-    settings = fit_heads(replace(base, **changes))  # a new width may not suit the heads
+    settings = fit_divisors(replace(base, **changes))  # a new width may not suit the heads
     st.session_state[SETTINGS] = settings
     st.session_state[NOTICES] = []
     for name in ("text", "heads", "lang"):

@@ -8,6 +8,7 @@ are escaped and made unique as `"i · token"`. Imports only plotly and numpy.
 
 from .charts import feature_bars, histogram_with_marker, norm_stats_bars, shape_flow
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
+from .lessons import norm_axes_diagram, step_lines
 from .theme import (
     DIVERGING,
     MASK_COLORS,
@@ -32,8 +33,10 @@ __all__ = [
     "histogram_with_marker",
     "label",
     "mask_heatmap",
+    "norm_axes_diagram",
     "norm_stats_bars",
     "row_labels",
     "shape_flow",
+    "step_lines",
     "token_heatmap",
 ]

@@ -11,7 +11,7 @@ from ui.settings import (
     DEFAULTS,
     LIMITS,
     Settings,
-    fit_heads,
+    fit_divisors,
     head_options,
     heads_width,
     parse_query,
@@ -81,7 +81,7 @@ def test_repeated_keys_take_the_last_value_with_a_notice():
 def test_heads_are_fitted_to_the_width_that_reaches_attention():
     s = Settings(d=16, units=6, heads=4, stack=("embed", "lstm", "attention"))
     assert heads_width(s) == 6
-    assert fit_heads(s).heads == 3
+    assert fit_divisors(s).heads == 3
     assert heads_width(Settings(d=16, units=6, stack=("embed", "bilstm", "attention"))) == 12
     assert heads_width(Settings(d=12, stack=("embed", "attention"))) == 12
     assert head_options(12) == [1, 2, 3, 4, 6, 12]

@@ -113,6 +113,22 @@ def _build(name, w=None, presentation=False):
             y_title=w(),
             presentation=presentation,
         )
+    if name == "norm_axes_diagram":
+        titles = {n: w() for n in ("layernorm", "batchnorm", "instancenorm", "groupnorm")}
+        return viz.norm_axes_diagram(
+            2, 2, 4, 2, titles=titles, x_title=w(), title=w(), presentation=presentation
+        )
+    if name == "step_lines":
+        return viz.step_lines(
+            VALUES,
+            names=[w() for _ in range(VALUES.shape[1])],
+            targets=np.zeros(VALUES.shape[1]),
+            target_name=w(),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
     raise AssertionError(name)
 
 
@@ -125,6 +141,8 @@ BUILDERS = [
     "shape_flow",
     "feature_bars",
     "histogram_with_marker",
+    "norm_axes_diagram",
+    "step_lines",
 ]
 
 

@@ -101,9 +101,11 @@ def test_viz_exports_exactly_its_api():
             "histogram_with_marker",
             "label",
             "mask_heatmap",
+            "norm_axes_diagram",
             "norm_stats_bars",
             "row_labels",
             "shape_flow",
+            "step_lines",
             "token_heatmap",
         ]
     )

@@ -1,0 +1,149 @@
+"""A Streamlit session without a browser: Streamlit's own protobuf messages over its websocket.
+
+One `Session` opens `/_stcore/stream`, asks for a run of a page (with URL parameters), and reads
+`ForwardMsg`s until `script_finished`. It keeps the sliders it saw, so it can move one the way
+the browser does: a `rerun_script` `BackMsg` whose widget states carry the new value. A browser
+sends the state of every widget; sending only the one that changed is enough, because Streamlit
+keeps the previous value of a widget it is not told about.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from websockets.asyncio.client import connect
+
+FINISHED = ForwardMsg.ScriptFinishedStatus
+
+
+@dataclass
+class SliderInfo:
+    id: str
+    label: str
+    value: float
+    low: float
+    high: float
+    step: float
+
+    @property
+    def key(self) -> str:
+        return self.id.rsplit("-", 1)[-1]  # ids end in "-<user key>" for keyed widgets
+
+
+@dataclass
+class RunResult:
+    seconds: float  # from sending the request to script_finished
+    bytes: int  # ForwardMsg bytes received for this run
+    messages: int
+    status: str  # a ScriptFinishedStatus name, "timeout" or "closed"
+    exceptions: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "FINISHED_SUCCESSFULLY" and not self.exceptions
+
+
+class Session:
+    """One browser tab's worth of protocol, for benchmarks (loopback only)."""
+
+    def __init__(self, port: int, page_name: str = "", query_string: str = "") -> None:
+        self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
+        self.page_name = page_name
+        self.query_string = query_string
+        self.page_script_hash = ""
+        self.sliders: dict[str, SliderInfo] = {}
+        self.ws = None
+
+    async def __aenter__(self) -> Session:
+        self.ws = await connect(
+            self.url, subprotocols=["streamlit"], max_size=None, open_timeout=30, ping_timeout=None
+        )
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self.ws is not None:
+            await self.ws.close()
+
+    async def run(self, widgets=(), *, timeout: float = 60.0) -> RunResult:
+        """Request a run (with these WidgetState messages) and read until it finishes."""
+        msg = BackMsg()
+        state = msg.rerun_script
+        state.query_string = self.query_string
+        state.page_name = self.page_name
+        if self.page_script_hash:
+            state.page_script_hash = self.page_script_hash
+        for widget in widgets:
+            state.widget_states.widgets.append(widget)
+        start = time.perf_counter()
+        await self.ws.send(msg.SerializeToString())
+        received = count = 0
+        exceptions: list[str] = []
+        deadline = start + timeout
+        while True:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                return RunResult(time.perf_counter() - start, received, count, "timeout", exceptions)
+            try:
+                raw = await asyncio.wait_for(self.ws.recv(), timeout=left)
+            except TimeoutError:
+                return RunResult(time.perf_counter() - start, received, count, "timeout", exceptions)
+            except Exception as error:  # the connection went away
+                status = f"closed: {type(error).__name__}"
+                return RunResult(time.perf_counter() - start, received, count, status, exceptions)
+            received += len(raw)
+            count += 1
+            fm = ForwardMsg()
+            fm.ParseFromString(raw)
+            kind = fm.WhichOneof("type")
+            if kind == "new_session":
+                self.page_script_hash = fm.new_session.page_script_hash
+            elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
+                self._saw(fm.delta.new_element)
+                if fm.delta.new_element.WhichOneof("type") == "exception":
+                    e = fm.delta.new_element.exception
+                    exceptions.append(f"{e.type}: {e.message}")
+            elif kind == "script_finished":
+                status = FINISHED.Name(fm.script_finished)
+                if fm.script_finished == FINISHED.FINISHED_EARLY_FOR_RERUN:
+                    continue  # our own newer request interrupted it: keep reading
+                return RunResult(time.perf_counter() - start, received, count, status, exceptions)
+
+    def _saw(self, element) -> None:
+        if element.WhichOneof("type") != "slider":
+            return
+        s = element.slider
+        if s.data_type not in (s.INT, s.FLOAT) or s.options:  # plain numeric sliders only
+            return
+        value = s.value[0] if s.value else s.default[0]
+        self.sliders[s.id] = SliderInfo(s.id, s.label, value, s.min, s.max, s.step)
+
+    def pick_slider(self, prefer=("w_gamma", "w_p", "w_beta")) -> SliderInfo | None:
+        for key in prefer:
+            for info in self.sliders.values():
+                if info.key == key:
+                    return info
+        return next(iter(self.sliders.values()), None)
+
+    async def move(self, slider: SliderInfo, value: float, *, timeout: float = 60.0) -> RunResult:
+        """Set a slider to `value` as the browser does, and wait for the run to finish."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        widget = WidgetState(id=slider.id)
+        widget.double_array_value.data.append(value)
+        result = await self.run([widget], timeout=timeout)
+        slider.value = value
+        return result
+
+
+def walk(slider: SliderInfo, start_index: int = 0):
+    """Slider values one step apart, bouncing between the ends, from a starting offset."""
+    steps = max(int(round((slider.high - slider.low) / slider.step)), 1)
+    i = start_index % (2 * steps)
+    while True:
+        position = i if i <= steps else 2 * steps - i
+        yield round(slider.low + position * slider.step, 10)
+        i = (i + 1) % (2 * steps)
