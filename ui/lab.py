@@ -223,7 +223,7 @@ def layernorm_section(s: Settings, vectors, b: int) -> None:
     st.markdown(f"##### {t('lab.eps_heading')}")
     st.markdown(t("lab.eps_explain"))
     without = lab_math.layer_norm(row, gamma, beta, 0.0)
-    flat = lab_math.flat_row(s.d, s.seed)
+    flat = lab_math.flat_row(D, s.seed)  # as wide as the row, so γ and β fit
     flat_with = lab_math.layer_norm(flat, gamma, beta, s.eps)
     flat_without = lab_math.layer_norm(flat, gamma, beta, 0.0)
     constant = lab_math.layer_norm(torch.full((D,), 5.0), gamma, beta, 0.0)

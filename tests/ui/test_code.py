@@ -23,7 +23,13 @@ def result_for(stack, train=True):
     return run_stack(
         tokenize_batch("the cat sat on the mat\na dog barked"),
         parse_stack(stack),
-        d_model=8, units=6, training=train, gamma=1.0, beta=0.0, seed=0, **KW,
+        d_model=8,
+        units=6,
+        training=train,
+        gamma=1.0,
+        beta=0.0,
+        seed=0,
+        **KW,
     )
 
 

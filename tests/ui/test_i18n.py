@@ -38,9 +38,20 @@ def test_every_dynamic_key_exists():
         + [f"block.gates_{k}" for k in ("rnn", "lstm", "gru")]
         + [f"block.{k}_inner" for k in ("layernorm", "addnorm")]
         + [f"notice.{r}" for r in ("invalid", "range", "heads", "stack", "repeated", "unknown")]
-        + [f"problem.{c}" for c in ("empty_stack", "too_many_blocks", "no_words", "embed_first",
-                                    "embed_again", "needs_sequence", "heads_divide",
-                                    "add_shapes", "batch_too_small")]
+        + [
+            f"problem.{c}"
+            for c in (
+                "empty_stack",
+                "too_many_blocks",
+                "no_words",
+                "embed_first",
+                "embed_again",
+                "needs_sequence",
+                "heads_divide",
+                "add_shapes",
+                "batch_too_small",
+            )
+        ]
     )
     missing = [key for key in dynamic if key not in catalog("en")]
     assert not missing

@@ -26,9 +26,20 @@ def test_no_parameters_give_the_defaults():
 
 def test_a_full_lesson_link_round_trips():
     settings = Settings(
-        text="두 문장\nsecond line", lang="ko", seed=42, d=32, heads=8, units=8, p=0.35,
-        train=False, gamma=2.0, beta=-1.5, eps=1e-3, causal=True,
-        stack=("embed", "bigru", "layernorm", "attention", "addnorm"), present=True,
+        text="두 문장\nsecond line",
+        lang="ko",
+        seed=42,
+        d=32,
+        heads=8,
+        units=8,
+        p=0.35,
+        train=False,
+        gamma=2.0,
+        beta=-1.5,
+        eps=1e-3,
+        causal=True,
+        stack=("embed", "bigru", "layernorm", "attention", "addnorm"),
+        present=True,
     )
     query = to_query(settings)
     assert query["stack"] == "embed,bigru,layernorm,attention,addnorm"
@@ -99,9 +110,29 @@ values = st.one_of(
 )
 
 
-@given(st.dictionaries(st.sampled_from(["text", "lang", "seed", "d", "heads", "units", "p",
-                                        "train", "gamma", "beta", "eps", "stack", "x"]),
-                       values, max_size=6))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "text",
+                "lang",
+                "seed",
+                "d",
+                "heads",
+                "units",
+                "p",
+                "train",
+                "gamma",
+                "beta",
+                "eps",
+                "stack",
+                "x",
+            ]
+        ),
+        values,
+        max_size=6,
+    )
+)
 def test_parsing_never_raises_and_always_gives_valid_settings(query):
     settings, _ = parse_query(query)
     for name, (low, high) in LIMITS.items():
