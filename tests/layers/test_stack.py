@@ -13,8 +13,9 @@ from layers.stack import (
     tokenize_batch,
 )
 
-SETTINGS = dict(d_model=8, heads=2, units=6, p=0.2, training=True, gamma=1.0, beta=0.0,
-                eps=1e-5, seed=0)
+SETTINGS = dict(
+    d_model=8, heads=2, units=6, p=0.2, training=True, gamma=1.0, beta=0.0, eps=1e-5, seed=0
+)
 
 
 def run(text, stack, **overrides):
@@ -44,8 +45,10 @@ def test_long_lines_are_truncated_and_noted():
 
 
 def test_a_full_stack_runs_with_shapes_and_counts():
-    result = run("the cat sat on the mat\na dog", "embed,bilstm,layernorm,dropout,attention,"
-                 "addnorm,ffn,encoder,batchnorm")
+    result = run(
+        "the cat sat on the mat\na dog",
+        "embed,bilstm,layernorm,dropout,attention,addnorm,ffn,encoder,batchnorm",
+    )
     assert result.problem is None
     shapes = [tuple(b.output.shape) for b in result.blocks]
     assert shapes[0] == (2, 6, 8)
