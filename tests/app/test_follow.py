@@ -6,6 +6,7 @@ from app_support import chart, charts, decode, no_exception
 
 from ui.i18n import translate
 from ui.pages import PAGES
+from ui.safe import md_escape
 from ui.settings import DEFAULT_TEXT
 
 
@@ -196,14 +197,14 @@ def test_a_bad_link_value_falls_back_with_a_notice(app, name, value):
     at = app(**{name: value})
     no_exception(at)
     assert len(at.warning) == 1
-    assert f"`{name}`" in at.warning[0].value
+    assert f"**{md_escape(name)}**" in at.warning[0].value
     assert len(charts(at)) >= 6  # the default view is still there
 
 
 def test_heads_not_dividing_the_width_in_a_link(app):
     at = app(d="16", heads="3")
     no_exception(at)
-    assert "`heads`" in at.warning[0].value
+    assert "**heads**" in at.warning[0].value
     assert at.segmented_control(key="w_heads").value == 2  # the largest that divides 16
 
 
@@ -225,7 +226,7 @@ def test_an_impossible_stack_is_explained(app, stack, words):
 def test_heads_in_a_link_must_divide_the_recurrent_width(app):
     at = app(stack="embed,lstm,attention", units="6", heads="4")
     no_exception(at)
-    assert "`heads`" in at.warning[0].value
+    assert "**heads**" in at.warning[0].value
     heads = at.segmented_control(key="w_heads")
     assert heads.options == ["1", "2", "3", "6"] and heads.value == 3
 

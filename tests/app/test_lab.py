@@ -8,6 +8,7 @@ from app_support import chart, decode, no_exception
 from layers import LayerNorm
 from ui.i18n import translate
 from ui.lab import SAMPLE_BATCH
+from ui.safe import md_escape
 
 LAB = "views/lab.py"
 
@@ -202,7 +203,7 @@ def test_a_lab_link_restores_the_section_and_its_settings(app):
 def test_bad_lab_values_fall_back_with_a_notice(app, name, value):
     at = app(LAB, **{name: value})
     no_exception(at)
-    assert len(at.warning) == 1 and f"`{name}`" in at.warning[0].value
+    assert len(at.warning) == 1 and f"**{md_escape(name)}**" in at.warning[0].value
 
 
 def test_a_token_beyond_the_sentence_shows_the_last_one(app):
