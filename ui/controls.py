@@ -184,7 +184,14 @@ def model_controls() -> None:
             options=_with(WIDTHS, s.units),
             help=t("control.units_help"),
         )
-    c1, c2 = st.columns(2)
+    with dropout_controls():
+        widget(st.toggle, t("control.causal"), "causal", help=t("control.causal_help"))
+    norm_controls()
+
+
+def dropout_controls():
+    """The dropout rate and the train/eval switch; returns the switch's column for more."""
+    c1, c2 = st.columns([3, 1])
     with c1:
         widget(
             st.slider,
@@ -197,8 +204,7 @@ def model_controls() -> None:
         )
     with c2:
         widget(st.toggle, t("control.train"), "train", help=t("control.train_help"))
-        widget(st.toggle, t("control.causal"), "causal", help=t("control.causal_help"))
-    norm_controls()
+    return c2
 
 
 def norm_controls() -> None:

@@ -13,6 +13,7 @@ from .blocks import chart, f32, heatmap, readable
 from .compute import capped
 from .downloads import downloads
 from .i18n import t
+from .safe import md_escape
 from .settings import CHOICES, LIMITS, Settings, parse_numbers
 from .shell import explain
 from .state import current, update, widget
@@ -114,7 +115,7 @@ def _row(s: Settings, vectors, b: int) -> tuple[torch.Tensor, str]:
     tokens = vectors.batch.tokens[b]
     token = min(s.token, len(tokens) - 1)
     row = vectors.x[b, token] * s.scale + s.shift  # what LayerNorm removes again
-    return row, t("lab.row_token_name", i=token, token=tokens[token])
+    return row, t("lab.row_token_name", i=token, token=md_escape(tokens[token]))
 
 
 def _load_example() -> None:
@@ -421,19 +422,7 @@ def dropout_section(s: Settings, vectors, b: int) -> None:
         r"y = \frac{m \odot x}{1 - p},\quad m_i \sim "
         r"\mathrm{Bernoulli}(1 - p)",
     )
-    c1, c2 = st.columns([3, 1])
-    with c1:
-        widget(
-            st.slider,
-            t("control.p"),
-            "p",
-            min_value=0.0,
-            max_value=LIMITS["p"][1],
-            step=0.05,
-            help=t("control.p_help"),
-        )
-    with c2:
-        widget(st.toggle, t("control.train"), "train", help=t("control.train_help"))
+    controls.dropout_controls()
     x = vectors.x
     views = lab_math.dropout_views(x, s.p, s.seed, s.train)
     labels = vectors.batch.tokens[b]
@@ -510,7 +499,7 @@ def dropout_section(s: Settings, vectors, b: int) -> None:
                 ),
                 key,
             )
-    st.caption(t("lab.sums_caption", token=labels[token], total=f"{sums.input_sum:.3f}"))
+    st.caption(t("lab.sums_caption", token=md_escape(labels[token]), total=f"{sums.input_sum:.3f}"))
 
     downloads("x", x, "dl_drop_x")
     downloads("dropout_mask", views.element_mask.float(), "dl_mask")
