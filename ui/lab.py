@@ -383,19 +383,40 @@ def compare_section(s: Settings, vectors, b: int) -> None:
     )
     running = lab_math.running_stats(x, s.momentum, s.eps)
     features = min(D, 4)
-    chart(
-        viz.step_lines(
-            f32(running.mean[:, :features]),
-            names=[f"{t('axis.feature')} {j}" for j in range(features)],
-            targets=f32(running.target_mean[:features]),
-            target_name=t("lab.batch_mean"),
-            title=t("lab.running_title", momentum=s.momentum),
-            x_title=t("lab.step"),
-            y_title=t("lab.running_mean"),
-            presentation=present,
+    names = [f"{t('axis.feature')} {j}" for j in range(features)]
+    left, right = st.columns(2)
+    for col, values, target, title, y_title, key in (
+        (
+            left,
+            running.mean,
+            running.target_mean,
+            "lab.running_title",
+            "lab.running_mean",
+            "running",
         ),
-        "running",
-    )
+        (
+            right,
+            running.var,
+            running.target_var,
+            "lab.running_var_title",
+            "lab.running_var",
+            "running_var",
+        ),
+    ):
+        with col:
+            chart(
+                viz.step_lines(
+                    f32(values[:, :features]),
+                    names=names,
+                    targets=f32(target[:features]),
+                    target_name=t("lab.batch_mean"),
+                    title=t(title, momentum=s.momentum),
+                    x_title=t("lab.step"),
+                    y_title=t(y_title),
+                    presentation=present,
+                ),
+                key,
+            )
     gap = float((running.train_out - running.eval_out).abs().max())
     st.markdown(t("lab.train_eval_gap", steps=running.mean.shape[0], gap=f"{gap:.3g}"))
     tiny = lab_math.tiny_batch(x, s.eps)

@@ -123,6 +123,7 @@ class Running:
     mean: torch.Tensor  # (S, D) running mean after each step
     var: torch.Tensor  # (S, D) running variance after each step
     target_mean: torch.Tensor  # (D,) mean over every token of every sentence
+    target_var: torch.Tensor  # (D,) unbiased variance over them, what running_var estimates
     train_out: torch.Tensor  # (B, T, D) the whole batch in training mode
     eval_out: torch.Tensor  # (B, T, D) the same batch in eval mode after the steps
 
@@ -141,8 +142,15 @@ def running_stats(x: torch.Tensor, momentum: float, eps: float, steps: int = 30)
             variances.append(layer.running_var.clone())
         train_out, _ = BatchNorm1d(D, eps=eps)(x) if B * T > 1 else (x, None)
         eval_out, _ = layer.eval()(x)
+    flat = x.reshape(-1, D)  # (B·T, D)
+    target_var = flat.var(dim=0) if flat.shape[0] > 1 else torch.ones(D)
     return Running(
-        torch.stack(means), torch.stack(variances), x.mean(dim=(0, 1)), train_out, eval_out
+        torch.stack(means),
+        torch.stack(variances),
+        flat.mean(dim=0),
+        target_var,
+        train_out,
+        eval_out,
     )
 
 

@@ -219,3 +219,22 @@ def test_no_words_still_offers_the_worked_example(app):
     at = app(LAB, text="?!", section="dropout")
     no_exception(at)
     assert at.info
+
+
+def test_the_sentence_picker_switches_every_figure_to_that_sentence(app):
+    at = app(LAB, text="the cat sat\na dog barked loudly today")
+    first = bars(at, "ln_x")
+    at.selectbox(key="lab_sentence").select_index(1).run()
+    no_exception(at)
+    assert not np.array_equal(bars(at, "ln_x"), first)
+    labels = chart(at, "ln_stats")["data"][0]["x"]
+    assert [label.split(" · ")[1] for label in labels] == ["a", "dog", "barked", "loudly", "today"]
+
+
+def test_running_statistics_plots_mean_and_variance(app):
+    at = app(LAB, section="compare", text="the cat sat\na dog barked", momentum="1")
+    no_exception(at)
+    mean_lines = [t for t in chart(at, "running")["data"] if t["mode"] == "lines+markers"]
+    var_lines = [t for t in chart(at, "running_var")["data"] if t["mode"] == "lines+markers"]
+    assert len(mean_lines) == len(var_lines) == 4
+    assert len(decode(mean_lines[0]["y"])) == 30
