@@ -58,6 +58,17 @@ def sync_url() -> None:
         st.query_params.from_dict(wanted)
 
 
+def _fits(value: Any, current_value: Any) -> bool:
+    """Whether a widget's value can stand in for a setting of this type."""
+    if value is None:
+        return False
+    if isinstance(current_value, bool) or isinstance(value, bool):
+        return isinstance(value, bool) and isinstance(current_value, bool)
+    if isinstance(current_value, float):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(current_value))
+
+
 def widget(
     make: Callable[..., Any],
     label: str,
@@ -73,10 +84,12 @@ def widget(
         st.session_state[key] = to_widget(getattr(current(), name))
 
     def changed() -> None:
-        value = st.session_state[key]
-        if value is None:  # a segmented control can be deselected: keep the setting
+        value = from_widget(st.session_state[key]) if st.session_state[key] is not None else None
+        if not _fits(value, getattr(current(), name)):
+            # A deselected control, or a stale option: a selectbox whose options changed under
+            # it (new text, new tokens) can send back an old label as a string. Keep the setting.
             st.session_state[key] = to_widget(getattr(current(), name))
             return
-        update(**{name: from_widget(value)})
+        update(**{name: value})
 
     return make(label, key=key, on_change=changed, **kwargs)

@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from . import theme
 
-PANEL_GAP = 0.08
+PANEL_GAP = 0.16  # room for the right panel's axis title between the two
 TEXT_ON_BARS_MAX = 16
 
 

@@ -262,6 +262,7 @@ def gate_heatmaps(
             domain=[start, start + width],
             anchor="y",
             type="category",
+            nticks=3,  # a few unit numbers per narrow panel, so neighbours never collide
         )
         annotations.append(
             {

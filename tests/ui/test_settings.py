@@ -140,3 +140,13 @@ def test_parsing_never_raises_and_always_gives_valid_settings(query):
         assert low <= value <= high and math.isfinite(value)
     assert heads_width(settings) % settings.heads == 0
     assert parse_query(to_query(settings))[0] == settings
+
+
+def test_a_widget_value_must_fit_the_settings_type():
+    from ui.state import _fits
+
+    assert _fits(3, 0) and _fits(0.5, 1.0) and _fits(2, 1.0) and _fits("ko", "en")
+    assert _fits((1.0, 2.0), ()) and _fits(True, False)
+    # A selectbox whose options changed can hand back an old label: never a setting.
+    assert not _fits("0 · the", 0) and not _fits(None, 0) and not _fits(1, True)
+    assert not _fits(True, 0)
