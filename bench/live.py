@@ -245,15 +245,25 @@ PROBE_JS = r"""
   };
   document.addEventListener('keydown', () => ls.keys.push(performance.now()), true);
   document.addEventListener('pointerdown', () => ls.keys.push(performance.now()), true);
+  // Every change of the app's script state, in order (several may arrive in one batch).
   let state = null;
-  new MutationObserver(() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    const now = app && app.getAttribute('data-test-script-state');
+  const step = (now) => {
     if (now === state) return;
     if (now === 'running') ls.starts.push(performance.now());
-    if (state === 'running' && now !== 'running') ls.runs.push(performance.now());
+    if (state === 'running') ls.runs.push(performance.now());
     state = now;
-  }).observe(document, {subtree: true, attributes: true, childList: true,
+  };
+  new MutationObserver((records) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const changes = records.filter((r) => r.attributeName === 'data-test-script-state');
+    changes.forEach((r, i) => {
+      const after = i + 1 < changes.length ? changes[i + 1].oldValue : r.target.getAttribute(
+        r.attributeName);
+      if (i > 0 || r.oldValue !== null) step(r.oldValue);
+      step(after);
+    });
+    if (!changes.length && app) step(app.getAttribute('data-test-script-state'));
+  }).observe(document, {subtree: true, attributes: true, childList: true, attributeOldValue: true,
                         attributeFilter: ['data-test-script-state']});
   const seen = new Map();
   const tick = () => {
@@ -329,7 +339,7 @@ EXCEPTIONS = '[data-testid="stException"]'
 
 def css_string(text: str) -> str:
     """A CSS attribute-selector string literal."""
-    return json.dumps(text)
+    return json.dumps(text, ensure_ascii=False)
 
 
 def exception_texts(page) -> list[str]:
@@ -378,21 +388,6 @@ def reset_probe(page) -> None:
         "(() => { const l = window.__ls; for (const k of ['sends', 'recvs', 'keys', 'runs',"
         " 'starts']) l[k] = []; l.changes = {}; })()"
     )
-
-
-def runs_done(page) -> int:
-    return page.evaluate("window.__ls ? window.__ls.runs.length : 0")
-
-
-def wait_rerun(page, runs_before: int, *, timeout: float = 60.0) -> None:
-    """Wait until at least one more script run has finished, and the app is idle again."""
-    page.wait_for_function(
-        "(n) => window.__ls && window.__ls.runs.length > n",
-        arg=runs_before,
-        timeout=timeout * 1000,
-        polling=25,
-    )
-    wait_idle(page, timeout=timeout)
 
 
 def slider(page, label: str):

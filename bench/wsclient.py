@@ -41,6 +41,7 @@ class RunResult:
     messages: int
     status: str  # a ScriptFinishedStatus name, "timeout" or "closed"
     exceptions: list[str] = field(default_factory=list)
+    query: str | None = None  # the address bar the run wrote, if it wrote one
 
     @property
     def ok(self) -> bool:
@@ -55,7 +56,7 @@ class Session:
         self.page_name = page_name
         self.query_string = query_string
         self.page_script_hash = ""
-        self.sliders: dict[str, SliderInfo] = {}
+        self.sliders: dict[str, SliderInfo] = {}  # by user key (or id), as last drawn
         self.ws = None
 
     async def __aenter__(self) -> Session:
@@ -82,15 +83,20 @@ class Session:
         await self.ws.send(msg.SerializeToString())
         received = count = 0
         exceptions: list[str] = []
+        query = None
         deadline = start + timeout
         while True:
             left = deadline - time.perf_counter()
             if left <= 0:
-                return RunResult(time.perf_counter() - start, received, count, "timeout", exceptions)
+                return RunResult(
+                    time.perf_counter() - start, received, count, "timeout", exceptions
+                )
             try:
                 raw = await asyncio.wait_for(self.ws.recv(), timeout=left)
             except TimeoutError:
-                return RunResult(time.perf_counter() - start, received, count, "timeout", exceptions)
+                return RunResult(
+                    time.perf_counter() - start, received, count, "timeout", exceptions
+                )
             except Exception as error:  # the connection went away
                 status = f"closed: {type(error).__name__}"
                 return RunResult(time.perf_counter() - start, received, count, status, exceptions)
@@ -99,8 +105,10 @@ class Session:
             fm = ForwardMsg()
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
-            if kind == "new_session":
-                self.page_script_hash = fm.new_session.page_script_hash
+            if kind == "page_info_changed":
+                query = fm.page_info_changed.query_string
+            elif kind == "navigation":  # the page that ran: what the browser asks for next
+                self.page_script_hash = fm.navigation.page_script_hash
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 self._saw(fm.delta.new_element)
                 if fm.delta.new_element.WhichOneof("type") == "exception":
@@ -110,7 +118,8 @@ class Session:
                 status = FINISHED.Name(fm.script_finished)
                 if fm.script_finished == FINISHED.FINISHED_EARLY_FOR_RERUN:
                     continue  # our own newer request interrupted it: keep reading
-                return RunResult(time.perf_counter() - start, received, count, status, exceptions)
+                seconds = time.perf_counter() - start
+                return RunResult(seconds, received, count, status, exceptions, query)
 
     def _saw(self, element) -> None:
         if element.WhichOneof("type") != "slider":
@@ -119,7 +128,8 @@ class Session:
         if s.data_type not in (s.INT, s.FLOAT) or s.options:  # plain numeric sliders only
             return
         value = s.value[0] if s.value else s.default[0]
-        self.sliders[s.id] = SliderInfo(s.id, s.label, value, s.min, s.max, s.step)
+        info = SliderInfo(s.id, s.label, value, s.min, s.max, s.step)
+        self.sliders[info.key] = info  # a widget's id can change between runs; its key cannot
 
     def pick_slider(self, prefer=("w_gamma", "w_p", "w_beta")) -> SliderInfo | None:
         for key in prefer:
@@ -132,7 +142,8 @@ class Session:
         """Set a slider to `value` as the browser does, and wait for the run to finish."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-        widget = WidgetState(id=slider.id)
+        latest = self.sliders.get(slider.key, slider)  # its id as the last run drew it
+        widget = WidgetState(id=latest.id)
         widget.double_array_value.data.append(value)
         result = await self.run([widget], timeout=timeout)
         slider.value = value
@@ -141,7 +152,7 @@ class Session:
 
 def walk(slider: SliderInfo, start_index: int = 0):
     """Slider values one step apart, bouncing between the ends, from a starting offset."""
-    steps = max(int(round((slider.high - slider.low) / slider.step)), 1)
+    steps = max(round((slider.high - slider.low) / slider.step), 1)
     i = start_index % (2 * steps)
     while True:
         position = i if i <= steps else 2 * steps - i
