@@ -264,20 +264,7 @@ def gate_heatmaps(
             type="category",
             nticks=3,  # a few unit numbers per narrow panel, so neighbours never collide
         )
-        annotations.append(
-            {
-                "text": theme.label(name),
-                "xref": f"x{suffix} domain",
-                "x": 0.5,
-                "xanchor": "center",
-                "yref": "paper",
-                "y": 1.0,
-                "yanchor": "bottom",
-                "yshift": 4,
-                "showarrow": False,
-                "font": {"size": size + 1},
-            }
-        )
+        annotations.append(theme.panel_title(name, suffix, size))
     layout["yaxis"] = theme.axis(
         title=y_title, presentation=presentation, type="category", autorange="reversed"
     )

@@ -104,20 +104,7 @@ def norm_axes_diagram(
             type="category",
             showticklabels=False,
         )
-        annotations.append(
-            {
-                "text": theme.label(titles.get(name, name)),
-                "xref": f"x{suffix} domain",
-                "x": 0.5,
-                "xanchor": "center",
-                "yref": "paper",
-                "y": 1.0,
-                "yanchor": "bottom",
-                "yshift": 4,
-                "showarrow": False,
-                "font": {"size": size + 1},
-            }
-        )
+        annotations.append(theme.panel_title(titles.get(name, name), suffix, size))
     layout["yaxis"] = theme.axis(presentation=presentation, type="category", autorange="reversed")
     layout["annotations"] = annotations
     layout["margin"]["t"] += size + 12

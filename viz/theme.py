@@ -90,6 +90,22 @@ def figure(data: list[dict], layout: dict) -> go.Figure:
         return Figure(data=data, layout=layout)
 
 
+def panel_title(text: str, axis_suffix: str, size: int) -> dict:
+    """A title centred above one panel of a multi-panel figure (x axis `x{axis_suffix}`)."""
+    return {
+        "text": label(text),
+        "xref": f"x{axis_suffix} domain",
+        "x": 0.5,
+        "xanchor": "center",
+        "yref": "paper",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "yshift": 4,
+        "showarrow": False,
+        "font": {"size": size + 1},
+    }
+
+
 def font_size(presentation: bool) -> int:
     """Base font size in pixels: 15 normally, 22 on a projector."""
     return 22 if presentation else 15

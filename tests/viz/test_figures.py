@@ -262,5 +262,5 @@ def test_fast_to_dict_equals_plotlys_and_leaves_the_figure_alone(name, presentat
     assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
     for trace in fig.data:  # still numpy arrays inside the figure: nothing was encoded in place
         for key in ("x", "y", "z"):
-            value = trace.get(key)
+            value = getattr(trace, key, None)
             assert value is None or not isinstance(value, dict)
