@@ -345,3 +345,32 @@ def test_markup_in_the_address_bar_is_shown_literally(tab, info):
     page.wait_for_timeout(300)
     assert page.evaluate(NOTHING_RAN_JS) == {"scripts": 0, "images": 0, "links": 0}
     tab.check_clean()
+
+
+# ------------------------------------------------------------- controls behind a section switch
+SECTION_SLIDERS = [  # (page, its URL query, slider label): controls not on the default view
+    ("lab", {"section": "dropout"}, "dropout"),
+    ("lab", {"section": "compare"}, "gamma"),
+]
+
+
+@pytest.mark.parametrize(("url_path", "query", "name"), SECTION_SLIDERS)
+def test_slider_behind_a_section_changes_a_plot(tab, url_path, query, name):
+    tab.open(url_path, query)
+    page, label = tab.page, SLIDERS[name]
+    assert slider(page, label).count() == 1, f"no slider {label!r} at {page.url}"
+    value, low, high = slider_room(page, label)
+    key = "ArrowRight" if (high - value) > (value - low) else "ArrowLeft"
+    before = fingerprints(page)
+    slider(page, label).focus()
+    for _ in range(3):
+        page.keyboard.press(key)
+    target = slider_room(page, label)[0]
+    assert target != value
+
+    def arrived():
+        return slider_room(page, label)[0] == target
+
+    assert after_change(tab, before, done=arrived, what=f"a plot to follow {label!r}")
+    tab.check_clean()
+    assert parse_qs(urlsplit(page.url).query).get("section") == [query["section"]]
