@@ -29,9 +29,10 @@ def _vectors(text: str, d: int, seed: int):
     return lab_math.token_vectors(capped(text), d, seed)
 
 
-def _affine(s: Settings, d: int) -> tuple[torch.Tensor, torch.Tensor]:
+def _affine(s: Settings, d: int, *, warn: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """γ and β per feature; `warn` says on the page when a per-feature list was ignored."""
     gamma, beta, ignored = lab_math.affine(s.gammas, s.betas, s.gamma, s.beta, d)
-    if ignored:
+    if ignored and warn:
         st.warning(t("lab.per_feature_ignored", d=d), icon="⚠️")
     return gamma, beta
 
@@ -183,7 +184,7 @@ def layernorm_section(s: Settings, vectors, b: int) -> None:
 
     row, row_name = _row(s, vectors, b)
     D = row.shape[0]
-    gamma, beta = _affine(s, D)
+    gamma, beta = _affine(s, D, warn=True)
     trace = lab_math.layer_norm(row, gamma, beta, s.eps)
     present = s.present
 
@@ -245,7 +246,7 @@ def layernorm_section(s: Settings, vectors, b: int) -> None:
         x = vectors.x[b] * (s.scale if s.row == "token" else 1.0) + (
             s.shift if s.row == "token" else 0.0
         )
-        all_trace = lab_math.layer_norm(x, *_affine_quiet(s, x.shape[-1]), s.eps)
+        all_trace = lab_math.layer_norm(x, *_affine(s, x.shape[-1]), s.eps)
         labels = vectors.batch.tokens[b][:128]
         n = len(labels)
         chart(
@@ -273,11 +274,6 @@ def layernorm_section(s: Settings, vectors, b: int) -> None:
     )
 
 
-def _affine_quiet(s: Settings, d: int):
-    gamma, beta, _ = lab_math.affine(s.gammas, s.betas, s.gamma, s.beta, d)
-    return gamma, beta
-
-
 # ---------------------------------------------------------------- four normalizations compared
 NORMS = ("layernorm", "batchnorm", "groupnorm", "instancenorm")
 
@@ -302,7 +298,7 @@ def compare_section(s: Settings, vectors, b: int) -> None:
         help=t("lab.groups_help", d=D),
     )
     norm_controls()
-    gamma, beta = _affine_quiet(s, D)
+    gamma, beta = _affine(s, D)
     compared = lab_math.compare_norms(x, s.groups, s.eps, gamma, beta)
     present = s.present
 
@@ -544,7 +540,7 @@ def residual_section(s: Settings, vectors, b: int) -> None:
     norm_controls()
     x = vectors.x
     D = x.shape[-1]
-    gamma, beta = _affine_quiet(s, D)
+    gamma, beta = _affine(s, D)
     result = lab_math.residual(
         x, s.sublayer, s.seed, s.eps, gamma, beta, vectors.batch.padding_mask
     )

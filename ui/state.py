@@ -10,7 +10,7 @@ it — and write back through a callback, before the rerun starts.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import fields, replace
 from typing import Any
 
 import streamlit as st
@@ -36,18 +36,23 @@ def notices() -> list[Notice]:
     return st.session_state.get(NOTICES, [])
 
 
-def update(**changes: Any) -> None:
-    """Change settings (from a widget callback) and move bound widgets to the new values."""
-    base = current()
-    if "lang" in changes:  # the default sentence follows the language
-        base = base.with_lang(changes.pop("lang"))
-    settings = fit_divisors(replace(base, **changes))  # a new width may not suit the heads
+def update(*, source: str | None = None, **changes: Any) -> None:
+    """Change settings (from a callback) and move bound widgets to the new values.
+
+    `source` names the setting whose own widget made the change: that widget already holds it.
+    """
+    before = current()
+    base = before.with_lang(changes["lang"]) if "lang" in changes else before  # text follows
+    settings = fit_divisors(replace(base, **changes))  # a new width may not suit heads, groups
     st.session_state[SETTINGS] = settings
     st.session_state[NOTICES] = []
-    for name in ("text", "heads", "lang"):
-        key = f"w_{name}"
-        if key in st.session_state:
-            st.session_state[key] = getattr(settings, name)
+    # Every other widget whose setting moved (text after a language switch or a sample batch,
+    # heads and groups after a new width) shows the new value.
+    for f in fields(Settings):
+        key = f"w_{f.name}"
+        moved = getattr(settings, f.name) != getattr(before, f.name)
+        if moved and f.name != source and key in st.session_state:
+            st.session_state[key] = getattr(settings, f.name)
 
 
 def sync_url() -> None:
@@ -90,6 +95,6 @@ def widget(
             # it (new text, new tokens) can send back an old label as a string. Keep the setting.
             st.session_state[key] = to_widget(getattr(current(), name))
             return
-        update(**{name: value})
+        update(source=name, **{name: value})
 
     return make(label, key=key, on_change=changed, **kwargs)
