@@ -20,7 +20,7 @@ from numpy.typing import ArrayLike
 
 from . import theme
 
-PANEL_GAP = 0.16  # room for the right panel's axis title between the two
+PANEL_GAP = 0.1  # between the two panels; the right panel's axis stands on its right
 TEXT_ON_BARS_MAX = 16
 
 
@@ -42,6 +42,7 @@ def _value_axis(title: str, presentation: bool, **extra) -> dict:
     )
 
 
+@theme.memo
 def norm_stats_bars(
     labels: Sequence[str],
     before_mean: ArrayLike,
@@ -93,19 +94,28 @@ def norm_stats_bars(
                 )
             )
     half = (1.0 - PANEL_GAP) / 2
+    angle = 0 if len(x) <= 2 else -90
     layout = theme.base_layout(
         title=title, height=_chart_height(presentation), presentation=presentation
     )
     layout.update(
         barmode="group",
         bargap=0.25,
-        xaxis=theme.axis(presentation=presentation, type="category", domain=[0.0, half]),
+        xaxis=theme.axis(
+            presentation=presentation, type="category", domain=[0.0, half], tickangle=angle
+        ),
         xaxis2=theme.axis(
-            presentation=presentation, type="category", domain=[1.0 - half, 1.0], anchor="y2"
+            presentation=presentation,
+            type="category",
+            domain=[1.0 - half, 1.0],
+            anchor="y2",
+            tickangle=angle,
         ),
         # Panel names as y-axis titles: annotations above the panels collided with the legend.
         yaxis=_value_axis(mean_title, presentation),
-        yaxis2=_value_axis(std_title, presentation, anchor="x2"),
+        # The right panel's axis on its right side, so that its title never lands on the
+        # left panel's bars.
+        yaxis2=_value_axis(std_title, presentation, anchor="x2", side="right"),
         legend={
             "orientation": "h",
             "x": 1.0,
@@ -116,9 +126,28 @@ def norm_stats_bars(
         },
     )
     layout["margin"]["t"] += size + 16
+    means = np.concatenate([series["before_mean"], series["after_mean"], np.zeros(1, np.float32)])
+    stds = np.concatenate([series["before_std"], series["after_std"], np.zeros(1, np.float32)])
+    std_ticks = theme.number_labels(*_finite_range(stds))
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=theme.number_labels(*_finite_range(means)),
+        left_title=bool(mean_title),
+        bottom=x,
+        bottom_angle=angle,
+        right=theme.labels_px(std_ticks, size - 1) + 12 + (size + 10 if std_title else 0),
+    )
+    layout["height"] += layout["margin"]["b"]  # the plot keeps its height under long words
     return theme.figure(traces, layout=layout)
 
 
+def _finite_range(values: np.ndarray) -> tuple[float, float]:
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
+
+@theme.memo
 def shape_flow(
     blocks: Sequence[tuple[str, str, int]],
     *,
@@ -220,6 +249,7 @@ def shape_flow(
     return theme.figure([], layout=layout)
 
 
+@theme.memo
 def feature_bars(
     values: ArrayLike,
     *,
@@ -272,17 +302,33 @@ def feature_bars(
     layout = theme.base_layout(
         title=title, height=_chart_height(presentation), presentation=presentation
     )
+    angle = 0 if labels is None or count <= 2 else -90
     layout.update(
-        xaxis=theme.axis(title=x_title, presentation=presentation, type="category"),
+        xaxis=theme.axis(
+            title=x_title, presentation=presentation, type="category", tickangle=angle
+        ),
         yaxis=_value_axis(y_title, presentation),
         showlegend=False,
         bargap=0.2,
     )
-    if text:  # room above the tallest bar for its value (below the lowest, automargin gives)
+    lo, hi = _finite_range(np.concatenate([y, np.zeros(1, np.float32)]))
+    if text:  # room above the tallest bar for its value, and below the lowest
         layout["margin"]["t"] += theme.font_size(presentation)
+        room = (hi - lo) * 0.12
+        layout["yaxis"]["range"] = [lo - room * (lo < 0), hi + room * (hi > 0) or 1.0]
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=theme.number_labels(lo, hi),
+        left_title=bool(y_title),
+        bottom=[str(v) for v in x],
+        bottom_angle=angle,
+        bottom_title=bool(x_title),
+    )
     return theme.figure([trace], layout=layout)
 
 
+@theme.memo
 def histogram_with_marker(
     samples: ArrayLike,
     *,
@@ -309,10 +355,19 @@ def histogram_with_marker(
         title=title, height=_chart_height(presentation), presentation=presentation
     )
     layout.update(
-        xaxis=theme.axis(title=x_title, presentation=presentation, showgrid=True),
+        xaxis=theme.axis(title=x_title, presentation=presentation, showgrid=True, tickangle=0),
         yaxis=_value_axis(y_title, presentation, rangemode="tozero"),
         showlegend=False,
         bargap=0.02,
+    )
+    lo, hi = _finite_range(x) if x.size else (0.0, 1.0)
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=[str(max(len(x), 1))],  # counts: never more digits than samples
+        left_title=bool(y_title),
+        bottom=theme.number_labels(lo, hi),
+        bottom_title=bool(x_title),
     )
     if marker is not None and math.isfinite(float(marker)):
         at = float(marker)

@@ -55,6 +55,7 @@ def _color_range(values: np.ndarray, *, signed: bool, zrange) -> dict:
     return spec
 
 
+@theme.memo
 def token_heatmap(
     values: ArrayLike,
     row_labels: Sequence[str],
@@ -88,13 +89,37 @@ def token_heatmap(
         height=theme.auto_height(rows, presentation=presentation),
         presentation=presentation,
     )
-    layout["xaxis"] = theme.axis(title=x_title, presentation=presentation, type="category")
+    angle = _x_angle(x)
+    layout["xaxis"] = theme.axis(
+        title=x_title, presentation=presentation, type="category", tickangle=angle
+    )
     layout["yaxis"] = theme.axis(
         title=y_title, presentation=presentation, type="category", autorange="reversed"
+    )
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=trace["y"],
+        left_title=bool(y_title),
+        bottom=[str(v) for v in x],
+        bottom_angle=angle,
+        bottom_title=bool(x_title),
+        right=theme.colorbar_room(_bar_labels(trace), presentation=presentation),
     )
     return theme.figure([trace], layout=layout)
 
 
+def _x_angle(x) -> int:
+    """Feature numbers stand upright; words along the bottom stand on end, so none collide."""
+    return 0 if isinstance(x, np.ndarray) or len(x) <= 2 else -90
+
+
+def _bar_labels(trace: dict) -> list[str]:
+    """The colorbar's widest tick labels, from its range."""
+    return theme.number_labels(trace["zmin"], trace["zmax"])
+
+
+@theme.memo
 def attention_heatmap(
     weights: ArrayLike,
     query_labels: Sequence[str],
@@ -128,7 +153,7 @@ def attention_heatmap(
         presentation=presentation,
     )
     layout["xaxis"] = theme.axis(
-        title=x_title, presentation=presentation, type="category", constrain="domain"
+        title=x_title, presentation=presentation, type="category", constrain="domain", tickangle=-90
     )
     # Square cells: one key is as wide as one query is tall.
     layout["yaxis"] = theme.axis(
@@ -140,9 +165,20 @@ def attention_heatmap(
         scaleratio=1,
         constrain="domain",
     )
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=trace["y"],
+        left_title=bool(y_title),
+        bottom=trace["x"],
+        bottom_angle=-90,
+        bottom_title=bool(x_title),
+        right=theme.colorbar_room(_bar_labels(trace), presentation=presentation),
+    )
     return theme.figure([trace], layout=layout)
 
 
+@theme.memo
 def mask_heatmap(
     mask: ArrayLike,
     row_labels: Sequence[str],
@@ -193,13 +229,25 @@ def mask_heatmap(
         height=theme.auto_height(rows, presentation=presentation),
         presentation=presentation,
     )
-    layout["xaxis"] = theme.axis(title=x_title, presentation=presentation, type="category")
+    layout["xaxis"] = theme.axis(
+        title=x_title, presentation=presentation, type="category", tickangle=0
+    )
     layout["yaxis"] = theme.axis(
         title=y_title, presentation=presentation, type="category", autorange="reversed"
+    )
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=trace["y"],
+        left_title=bool(y_title),
+        bottom=[str(v) for v in x],
+        bottom_title=bool(x_title),
+        right=theme.colorbar_room([dropped_name, kept_name], presentation=presentation),
     )
     return theme.figure([trace], layout=layout)
 
 
+@theme.memo
 def gate_heatmaps(
     gates: Sequence[tuple[str, ArrayLike, bool]],
     token_labels: Sequence[str],
@@ -263,6 +311,7 @@ def gate_heatmaps(
             anchor="y",
             type="category",
             nticks=3,  # a few unit numbers per narrow panel, so neighbours never collide
+            tickangle=0,
         )
         annotations.append(theme.panel_title(name, suffix, size))
     layout["yaxis"] = theme.axis(
@@ -271,4 +320,13 @@ def gate_heatmaps(
     layout["annotations"] = annotations
     layout["margin"]["t"] += size + 12
     layout["height"] = theme.auto_height(len(y), presentation=presentation) + size
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=y,
+        left_title=bool(y_title),
+        bottom=["88"],
+        bottom_title=bool(x_title),
+        right=theme.colorbar_room(["−0.5"], presentation=presentation),
+    )
     return theme.figure(traces, layout=layout)

@@ -47,6 +47,7 @@ def group_ids(name: str, B: int, T: int, D: int, groups: int) -> np.ndarray:
     return ids.astype(np.int32)
 
 
+@theme.memo
 def norm_axes_diagram(
     B: int,
     T: int,
@@ -109,9 +110,11 @@ def norm_axes_diagram(
     layout["annotations"] = annotations
     layout["margin"]["t"] += size + 12
     layout["height"] = theme.auto_height(len(y), presentation=presentation) + size
+    theme.fit_margins(layout, presentation=presentation, left=y, bottom_title=bool(x_title))
     return theme.figure(traces, layout=layout)
 
 
+@theme.memo
 def step_lines(
     values,
     *,
@@ -162,9 +165,20 @@ def step_lines(
             )
     layout = theme.base_layout(title=title, presentation=presentation, height=340)
     layout.update(
-        xaxis=theme.axis(title=x_title, presentation=presentation),
+        xaxis=theme.axis(title=x_title, presentation=presentation, tickangle=0),
         yaxis=theme.axis(title=y_title, presentation=presentation, showgrid=True),
         showlegend=True,
         legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+    )
+    layout["margin"]["t"] += theme.font_size(presentation) + 14  # the legend, above the plot
+    finite = z[np.isfinite(z)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    theme.fit_margins(
+        layout,
+        presentation=presentation,
+        left=theme.number_labels(lo, hi),
+        left_title=bool(y_title),
+        bottom=[str(steps)],
+        bottom_title=bool(x_title),
     )
     return theme.figure(traces, layout=layout)
