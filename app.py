@@ -5,7 +5,10 @@ import streamlit as st
 from ui import shell
 from ui.i18n import t, use_language
 from ui.pages import PAGES
+from ui.server import nodelay_everywhere
 from ui.state import current, sync_url
+
+nodelay_everywhere()  # once per process: every rerun's messages go out at once (ui/server.py)
 
 st.set_page_config(page_title="Layerscope", page_icon="🔬", layout="wide")
 use_language(current().lang)
