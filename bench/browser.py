@@ -1,11 +1,13 @@
 """2, 3 and 5: what a browser sees. Headless Chromium against `streamlit run` on loopback.
 
 - 5. Cold start: from launching `streamlit run` to the first plot drawn in Chromium.
-- 3. Slider → repainted plot: the page's main slider (γ when it has one) is moved with the
-  keyboard, one step at a time to a value not seen before. An init script in the page
+- 3. Slider → repainted plot: each of a page's main sliders (`PageInfo.sliders`) is moved with
+  the keyboard, one step at a time to a value not seen before. An init script in the page
   (bench.live.PROBE_JS) timestamps the key press, the websocket traffic, and — on every
-  animation frame — which plots got new data. Per move: until the first plot is repainted,
-  and until every plot that changed is.
+  animation frame — which plots got new data. Per move: until the first plot is repainted, and
+  until every plot that changed is (the figure judged). Every move alternates with a move of the
+  naive baseline page's slider (bench/baseline.py, Streamlit's defaults) in another tab of the
+  same browser, so the ratio to the baseline compares two pages under the same conditions.
 - 2. Bytes sent to the browser per interaction: the websocket messages received after that
   key press, in the same moves (Streamlit does not compress its websocket here: checked in
   the handshake, no permessage-deflate).
@@ -18,34 +20,33 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ui.i18n import translate
-
 from .live import (
     PROBE_JS,
     SETTINGS,
     VIEWPORT,
     Server,
+    baseline_server,
     exception_texts,
     launch_chromium,
     open_page,
     page_url,
     probe,
     reset_probe,
-    slider,
-    slider_labels,
-    slider_room,
     wait_idle,
 )
 from .report import Figure
 
 COLD = "5. Cold start"
 REPAINT = "3. Slider → repainted plot (headless Chromium)"
+RATIO = "3a. Slider → every changed plot repainted, against the naive baseline (same run)"
 BYTES = "2. Bytes sent to the browser per interaction"
 LOAD = "5b. Opening a link (warm server)"
+BASELINE_SLIDER = 'input[type="range"]'  # the naive page has one slider
 
 
-def _preferred_labels() -> list[str]:
-    return ["γ (gamma)", translate("en", "control.p"), "β (beta)"]
+def slider_selector(key: str) -> str:
+    """The range input of the slider whose Streamlit key is `key`."""
+    return f'.st-key-{key} input[type="range"]'
 
 
 def cold_start(browser, server: Server, timeout: float = 180.0):
@@ -88,12 +89,23 @@ def _wait_quiet(page, quiet: float = 0.4, timeout: float = 10.0) -> None:
         page.wait_for_timeout(50)
 
 
-def _move(page, label: str) -> dict:
-    """One key press on the slider; what the probe saw, in ms after the key press."""
-    value, low, high = slider_room(page, label)
+def _room(handle) -> tuple[float, float, float]:
+    return tuple(float(handle.get_attribute(name) or 0) for name in ("value", "min", "max"))
+
+
+def _move(page, selector: str) -> dict:
+    """One key press on the slider; what the probe saw, in ms after the key press.
+
+    The tab is brought to the front first: a background tab gets no animation frames, and the
+    probe (and Plotly) draw on them.
+    """
+    page.bring_to_front()
+    page.wait_for_timeout(150)
+    handle = page.locator(selector).first
+    value, low, high = _room(handle)
     key = "ArrowRight" if value < high else "ArrowLeft"
     reset_probe(page)
-    slider(page, label).press(key)
+    handle.press(key)
     try:
         page.wait_for_function("() => window.__ls.runs.length > 0", timeout=60_000, polling=20)
         wait_idle(page, timeout=60)
@@ -105,6 +117,7 @@ def _move(page, label: str) -> dict:
             "send": None,
             "last_byte": None,
             "charts": 0,
+            "draws": 0,
             "error": f"no finished run: {type(error).__name__}",
         }
     _wait_quiet(page)
@@ -122,13 +135,14 @@ def _move(page, label: str) -> dict:
         "send": sends[0] if sends else None,
         "last_byte": recvs[-1][0] if recvs else None,
         "charts": len(firsts),
+        "draws": sum(len(times) for times in log["changes"].values()),
         "error": None,
     }
 
 
 def _breakdown(samples: list[dict]) -> str:
     """Where a move's time went, as medians, in page time (the page's main thread handles the
-    messages: while it draws, their handling waits too; section 4a has the server alone)."""
+    messages: while it draws, their handling waits too; section 1 has the server alone)."""
     if not samples:
         return ""
     send = _median(s["send"] for s in samples)
@@ -147,7 +161,7 @@ def _median(values) -> float | None:
     return values[len(values) // 2] if values else None
 
 
-def _cpu_profile(page, label: str, moves: int, path: Path) -> None:
+def _cpu_profile(page, selector: str, moves: int, path: Path) -> None:
     """Chromium's CPU profile of a few more moves: where the page's main thread spends time."""
     cdp = page.context.new_cdp_session(page)
     cdp.send("Profiler.enable")
@@ -155,7 +169,7 @@ def _cpu_profile(page, label: str, moves: int, path: Path) -> None:
     cdp.send("Profiler.start")
     start = time.perf_counter()
     for _ in range(moves):
-        _move(page, label)
+        _move(page, selector)
     wall = time.perf_counter() - start
     profile = cdp.send("Profiler.stop")["profile"]
     cdp.detach()
@@ -177,7 +191,7 @@ def _cpu_profile(page, label: str, moves: int, path: Path) -> None:
                 inclusive[k] = inclusive.get(k, 0) + delta / 1000
                 seen.add(k)
             node = parent.get(node)
-    lines = [f"{moves} moves of {label!r}, {wall:.1f} s wall; main-thread CPU profile (ms)", ""]
+    lines = [f"{moves} moves of {selector!r}, {wall:.1f} s wall; main-thread CPU profile (ms)", ""]
     for title, table, top in (
         ("self time by script", by_file, 15),
         ("self time by function", self_time, 30),
@@ -191,78 +205,136 @@ def _cpu_profile(page, label: str, moves: int, path: Path) -> None:
     path.write_text("\n".join(lines))
 
 
-def slider_moves(
-    context, base, info, settings_name, query, *, moves, warmup, loads, profile_dir=None
-):
-    """Open the page `loads` times (timing each), then move its slider on the last one."""
+def open_timed(context, url: str, errors: list[str]):
+    """A new tab on `url`; (the tab, seconds until every plot was drawn and the app idle)."""
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    start = time.perf_counter()
+    open_page(page, url, timeout=240)
+    return page, time.perf_counter() - start
+
+
+def page_loads(context, base, info, settings_name, query, *, loads) -> Figure:
+    """Open the page `loads` times on the warm server: seconds until every plot is drawn."""
     name = Path(info.path).stem
-    url = page_url(base, info.url_path, query)
-    load_times: list[float] = []
-    errors: list[str] = []
+    times, errors = [], []
     for _ in range(max(loads, 1)):
-        page = context.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        start = time.perf_counter()
-        open_page(page, url, timeout=240)
-        load_times.append(time.perf_counter() - start)
-        if len(load_times) < max(loads, 1):
-            page.close()
+        page, seconds = open_timed(context, page_url(base, info.url_path, query), errors)
+        errors += exception_texts(page)
+        page.close()
+        times.append(seconds)
+    return Figure(
+        f"load/{name}/{settings_name}",
+        LOAD,
+        f"{name}, {settings_name}: open the link → every plot drawn",
+        "s",
+        times,
+        "load" if settings_name == "default" else None,
+        note="; ".join(errors[:2]) or "warm server, browser cache warm (same context)",
+    ).finish()
+
+
+def slider_moves(
+    context,
+    base,
+    info,
+    main,
+    settings_name,
+    query,
+    baseline_page,
+    baseline_samples,
+    *,
+    moves,
+    warmup,
+    profile_dir=None,
+) -> list[Figure]:
+    """Move one main slider of a page, each move alternating with one of the baseline's."""
+    name = Path(info.path).stem
+    errors: list[str] = []
+    page, _ = open_timed(
+        context, page_url(base, info.url_path, {**query, **dict(main.query)}), errors
+    )
+    selector = slider_selector(main.key)
+    samples: list[dict] = []
+    paired: list[dict] = []  # the baseline's moves made between this slider's moves
     started = time.perf_counter()
     try:
-        labels = slider_labels(page)
-        label = next((x for x in _preferred_labels() if x in labels), labels[0] if labels else None)
-        samples: list[dict] = []
-        if label is not None:
+        if page.locator(selector).count() == 0:
+            errors.append(f"no slider {main.key} on the page")
+        else:
             for i in range(warmup + moves):
-                sample = _move(page, label)
+                sample = _move(page, selector)
+                twin = _move(baseline_page, BASELINE_SLIDER)
                 if i >= warmup:
                     samples.append(sample)
+                    paired.append(twin)
             if profile_dir is not None:
-                _cpu_profile(page, label, 3, profile_dir / f"browser-{name}-{settings_name}.txt")
+                _cpu_profile(
+                    page,
+                    selector,
+                    3,
+                    profile_dir / f"browser-{name}-{main.name}-{settings_name}.txt",
+                )
         errors += exception_texts(page)
     finally:
         page.close()
+    baseline_samples += paired
     print(
-        f"[bench]   {name}/{settings_name}: opened in {_median(load_times):.1f} s,"
-        f" {len(samples)} moves in {time.perf_counter() - started:.1f} s",
+        f"[bench]   {name}/{main.name}/{settings_name}: {len(samples)} moves in "
+        f"{time.perf_counter() - started:.1f} s",
         flush=True,
     )
     no_repaint = sum(1 for s in samples if s["first"] is None)
     errors += sorted({s["error"] for s in samples if s["error"]})
-    what = f"`{label}`" if label else "no slider on the page"
+    what = f"`{main.key}`" + (
+        f" ({', '.join(f'{k}={v}' for k, v in main.query)})" if main.query else ""
+    )
     trouble = "; ".join(
         ([f"{no_repaint} moves repainted nothing"] if no_repaint else []) + errors[:2]
     )
     notes = [n for n in (trouble, _breakdown(samples)) if n]
+    fid = f"{name}/{main.name}/{settings_name}"
+    ours = _median(s["all"] for s in samples)
+    theirs = _median(s["all"] for s in paired)
+    ratio = [ours / theirs] if ours is not None and theirs else []
+    draws = _median(s["draws"] / s["charts"] for s in samples if s["charts"])
     return [
         Figure(
-            f"load/{name}/{settings_name}",
-            LOAD,
-            f"{name}, {settings_name}: open the link → every plot drawn",
-            "s",
-            load_times,
-            note="warm server, browser cache warm (same context)",
-        ).finish(),
-        Figure(
-            f"repaint/{name}/{settings_name}/first",
+            f"repaint/{fid}/first",
             REPAINT,
             f"{name}, {settings_name}: {what} → first plot repainted",
             "ms",
             [s["first"] for s in samples],
-            f"repaint/{settings_name}",
             note=" · ".join(notes),
         ).finish(),
         Figure(
-            f"repaint/{name}/{settings_name}/all",
+            f"repaint/{fid}/all",
             REPAINT,
             f"{name}, {settings_name}: {what} → every changed plot repainted",
             "ms",
             [s["all"] for s in samples],
             f"repaint/{settings_name}",
-            note=f"{_median(s['charts'] for s in samples) or 0} plots change per move",
+            note=(
+                f"{_median(s['charts'] for s in samples) or 0} plots change per move, "
+                f"each drawn {draws or 0:g}× · baseline in the same moves: "
+                + (f"{theirs:.0f} ms" if theirs else "—")
+            ),
         ).finish(),
         Figure(
-            f"bytes/{name}/{settings_name}",
+            f"ratio/{fid}",
+            RATIO,
+            f"{name}, {settings_name}: {what}, median ÷ the baseline's median",
+            "×",
+            ratio,
+            "ratio" if settings_name == "default" else None,
+            note=(
+                f"{ours:.0f} ms ÷ {theirs:.0f} ms over {len(samples)} alternating moves"
+                if ratio
+                else "not measured"
+            ),
+        ).finish(),
+        Figure(
+            f"bytes/{fid}",
             BYTES,
             f"{name}, {settings_name}: one step of {what}",
             "KB",
@@ -281,6 +353,7 @@ def measure(
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         server, shared = None, None
+        baseline = baseline_server(out_dir / "streamlit-baseline.log")
         try:
             health, first_plot = [], []
             for i in range(max(cold_starts, 1)):
@@ -309,24 +382,49 @@ def measure(
                     note=f"health ok after {_median(health):.1f} s (median); warm disk cache",
                 ).finish()
             )
+            baseline.start()
+            baseline.wait_healthy()
+            baseline_page, _ = open_timed(shared, baseline.url, [])
+            for _ in range(max(warmup, 1)):
+                _move(baseline_page, BASELINE_SLIDER)
+            pooled: list[dict] = []
             for settings_name, make_query in SETTINGS.items():
                 for info in pages:
-                    figures += slider_moves(
-                        shared,
-                        server.url,
-                        info,
-                        settings_name,
-                        make_query(),
-                        moves=moves,
-                        warmup=warmup,
-                        loads=loads,
-                        profile_dir=out_dir / "profiles" if profile else None,
+                    query = make_query()
+                    figures.append(
+                        page_loads(shared, server.url, info, settings_name, query, loads=loads)
                     )
+                    for main in info.sliders:
+                        figures += slider_moves(
+                            shared,
+                            server.url,
+                            info,
+                            main,
+                            settings_name,
+                            query,
+                            baseline_page,
+                            pooled,
+                            moves=moves,
+                            warmup=warmup,
+                            profile_dir=out_dir / "profiles" if profile else None,
+                        )
+            figures.append(
+                Figure(
+                    "repaint/baseline",
+                    REPAINT,
+                    "naive baseline page (bench/baseline.py): its slider → every changed plot "
+                    "repainted",
+                    "ms",
+                    [s["all"] for s in pooled],
+                    note="Streamlit's default settings; its moves alternate with every row above",
+                ).finish()
+            )
         finally:
             if shared is not None:
                 shared.close()
             if server is not None:
                 server.stop()
+            baseline.stop()
             browser.close()
-    order = {BYTES: 0, REPAINT: 1, COLD: 2, LOAD: 3}
+    order = {BYTES: 0, REPAINT: 1, RATIO: 2, COLD: 3, LOAD: 4}
     return sorted(figures, key=lambda f: order[f.section])

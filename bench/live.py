@@ -124,6 +124,8 @@ class Server:
     extra: Sequence[str] = ()
     log_path: Path | None = None
     port: int = field(default_factory=free_port)
+    script: Path = ROOT / "app.py"
+    cwd: Path = ROOT  # where .streamlit/config.toml is read from
     process: subprocess.Popen | None = None
     started: float = 0.0  # time.perf_counter() at launch
 
@@ -137,7 +139,7 @@ class Server:
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            str(self.script),
             "--server.headless",
             "true",
             "--server.port",
@@ -154,7 +156,7 @@ class Server:
         self.started = time.perf_counter()
         self.process = subprocess.Popen(
             self.command(),
-            cwd=ROOT,
+            cwd=self.cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -215,6 +217,15 @@ class Server:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def baseline_server(log_path: Path | None = None) -> Server:
+    """The naive baseline page (bench/baseline.py) with Streamlit's default settings: started
+    from an empty folder, so that the repository's .streamlit/config.toml does not apply."""
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="layerscope-baseline-"))
+    return Server(log_path=log_path, script=ROOT / "bench" / "baseline.py", cwd=folder)
 
 
 # --------------------------------------------------------------------------- the browser

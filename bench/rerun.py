@@ -1,171 +1,160 @@
-"""1. Server rerun time per page, under AppTest, at default and stress settings.
+"""1. Server rerun per page and main slider, as a browser's request sees it (DESIGN.md §7).
 
-The script run itself is timed by wrapping `ScriptRunner._run_script` (AppTest's polling adds
-noise to its own wall time, which is recorded too). Two kinds of rerun per page and settings:
+One `streamlit run` on loopback with the repository's settings, and one websocket client
+(bench/wsclient.py, Streamlit's own protobuf messages) per page, slider and settings. The time
+is from sending the request to `script_finished`: the script run plus Streamlit's sending of
+every message it made, without a browser competing for the two cores. Two kinds per row:
 
-- *repeat*: a rerun with nothing changed (every cache hits): the floor of a page;
-- *slider*: a rerun after the page's main slider moved one step to a value not seen before
-  (γ when the page has it; otherwise its first slider), as a student's key press does: the
-  cached computation misses and the whole stack is recomputed.
+- *slider*: the page's main slider moved one step to a value not seen before, as a key press
+  does: the cached computation misses, and the fragment the slider lives in reruns (the client
+  sends the fragment's id, as the browser does) — the figure judged;
+- *repeat*: the whole page run again with nothing changed (every cache hits): a page's floor.
+
+`--profile` also writes a cProfile of one slider rerun per page (under AppTest, in-process).
 """
 
 from __future__ import annotations
 
+import asyncio
 import cProfile
 import io
 import logging
 import pstats
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
-from .live import ROOT, SETTINGS
+from .live import ROOT, SETTINGS, Server
 from .report import Figure
+from .wsclient import Session, walk
 
-SECTION = "1. Server rerun (AppTest, script run timed)"
-PREFERRED_SLIDERS = ("w_gamma", "w_p", "w_beta")
-
-_runs: list[float] = []
-_profile: list[cProfile.Profile] = []  # a profiler to run the next script run under
+SECTION = "1. Server rerun (websocket client, request → script_finished)"
 
 
-def _install_timer() -> None:
-    from streamlit.runtime.scriptrunner import script_runner
-
-    runner = script_runner.ScriptRunner
-    if getattr(runner._run_script, "_bench_timer", False):
-        return
-    original = runner._run_script
-
-    def timed(self, *args, **kwargs):
-        profiler = _profile.pop() if _profile else None
-        start = time.perf_counter()
-        try:
-            if profiler is None:
-                return original(self, *args, **kwargs)
-            return profiler.runcall(original, self, *args, **kwargs)
-        finally:
-            _runs.append(time.perf_counter() - start)
-
-    timed._bench_timer = True
-    runner._run_script = timed
-
-
-def _app(info, query: dict[str, str], timeout: float):
-    from streamlit.testing.v1 import AppTest
-
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    if info.url_path:
-        at.switch_page(info.path).run()
-    return at
+async def _row(port: int, info, main, query: dict, reps: int, warmup: int) -> dict:
+    out: dict = {"slider": [], "repeat": [], "bytes": [], "messages": [], "errors": []}
+    async with Session(port, info.url_path, urlencode({**query, **dict(main.query)})) as session:
+        loaded = await session.run(timeout=240)
+        if not loaded.ok:
+            out["errors"].append(f"load: {loaded.status} {loaded.exceptions[:1]}")
+            return out
+        slider = session.sliders.get(main.key)
+        if slider is None:
+            out["errors"].append(f"no slider {main.key}")
+            return out
+        out["fragment"] = bool(slider.fragment_id)
+        values = walk(slider, start_index=round((slider.value - slider.low) / slider.step))
+        next(values)
+        for i in range(warmup + reps):
+            result = await session.move(slider, next(values), timeout=60)
+            if not result.ok:
+                out["errors"].append(f"{result.status} {result.exceptions[:1]}")
+            if i >= warmup:
+                out["slider"].append(result.seconds * 1000)
+                out["bytes"].append(result.bytes / 1000)
+                out["messages"].append(result.messages)
+        for i in range(warmup + reps):
+            result = await session.run(timeout=60)
+            if not result.ok:
+                out["errors"].append(f"{result.status} {result.exceptions[:1]}")
+            if i >= warmup:
+                out["repeat"].append(result.seconds * 1000)
+    return out
 
 
-def _pick_slider(at):
-    sliders = list(at.slider)
-    for key in PREFERRED_SLIDERS:
-        for s in sliders:
-            if s.key == key:
-                return s.key
-    return sliders[0].key if sliders else None
-
-
-def _values(at, key: str):
-    """Slider values one step apart from the current one, bouncing at the ends."""
-    s = at.slider(key=key)
-    low, high, step, value = float(s.min), float(s.max), float(s.step), float(s.value)
-    direction = 1
-    while True:
-        nxt = value + direction * step
-        if not low - 1e-9 <= nxt <= high + 1e-9:
-            direction = -direction
-            nxt = value + direction * step
-        value = round(nxt, 10)
-        yield value
-
-
-def _exceptions(at) -> list[str]:
-    return [e.message for e in at.exception]
-
-
-def _quiet_streamlit() -> None:
-    """AppTest outside `streamlit run` logs a warning per call: not news here."""
-    for name in list(logging.root.manager.loggerDict):
-        if name.startswith("streamlit"):
-            logging.getLogger(name).setLevel(logging.ERROR)
+def _median(values) -> float:
+    values = sorted(values)
+    return values[len(values) // 2] if values else 0.0
 
 
 def measure(pages, *, reps: int, warmup: int, profile_dir: Path | None = None) -> list[Figure]:
-    _install_timer()
-    import streamlit.testing.v1  # noqa: F401  (its loggers exist from here on)
-
-    _quiet_streamlit()
     figures: list[Figure] = []
-    for settings_name, make_query in SETTINGS.items():
-        query = make_query()
-        for info in pages:
-            name = Path(info.path).stem
-            at = _app(info, query, timeout=120)
-            _quiet_streamlit()
-            errors = _exceptions(at)
-            for _ in range(warmup):
-                at.run()
-            repeat, repeat_wall = [], []
-            for _ in range(reps):
-                start = time.perf_counter()
-                at.run()
-                repeat_wall.append(time.perf_counter() - start)
-                repeat.append(_runs[-1])
-            errors += _exceptions(at)
-            key = _pick_slider(at)
-            moved, moved_wall = [], []
-            if key is not None:
-                values = _values(at, key)
-                for _ in range(warmup):
-                    at.slider(key=key).set_value(next(values)).run()
-                for _ in range(reps):
-                    at.slider(key=key).set_value(next(values))
-                    start = time.perf_counter()
-                    at.run()
-                    moved_wall.append(time.perf_counter() - start)
-                    moved.append(_runs[-1])
-                    errors += _exceptions(at)
-                if profile_dir is not None:
-                    profile_dir.mkdir(parents=True, exist_ok=True)
-                    profiler = cProfile.Profile()
-                    _profile.append(profiler)
-                    at.slider(key=key).set_value(next(values)).run()
-                    text = io.StringIO()
-                    stats = pstats.Stats(profiler, stream=text).sort_stats("cumulative")
-                    stats.print_stats(60)
-                    path = profile_dir / f"rerun-{name}-{settings_name}-{key}.txt"
-                    path.write_text(text.getvalue())
-            budget = f"rerun/{settings_name}"
-            note = "errors: " + "; ".join(errors[:3]) if errors else ""
-            wall = sorted(repeat_wall)[len(repeat_wall) // 2] * 1000 if repeat_wall else 0
-            figures.append(
-                Figure(
-                    f"rerun/{name}/{settings_name}/repeat",
-                    SECTION,
-                    f"{name}, {settings_name}: rerun, nothing changed (cache hit)",
-                    "ms",
-                    [t * 1000 for t in repeat],
-                    budget,
-                    note=note or f"AppTest wall median {wall:.0f} ms",
-                ).finish()
-            )
-            wall = sorted(moved_wall)[len(moved_wall) // 2] * 1000 if moved_wall else 0
-            figures.append(
-                Figure(
-                    f"rerun/{name}/{settings_name}/slider",
-                    SECTION,
-                    f"{name}, {settings_name}: rerun after `{key}` moved (cache miss)",
-                    "ms",
-                    [t * 1000 for t in moved],
-                    budget,
-                    note=note
-                    or (f"AppTest wall median {wall:.0f} ms" if key else "the page has no slider"),
-                ).finish()
-            )
+    out_dir = profile_dir.parent if profile_dir else ROOT / "bench" / "out"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with Server(log_path=out_dir / "streamlit-rerun.log") as server:
+        for settings_name, make_query in SETTINGS.items():
+            query = make_query()
+            for info in pages:
+                name = Path(info.path).stem
+                for main in info.sliders:
+                    row = asyncio.run(_row(server.port, info, main, query, reps, warmup))
+                    what = f"`{main.key}`" + (
+                        f" ({', '.join(f'{k}={v}' for k, v in main.query)})" if main.query else ""
+                    )
+                    errors = "errors: " + "; ".join(sorted(set(row["errors"]))[:3])
+                    scope = "its fragment reruns" if row.get("fragment") else "the page reruns"
+                    figures.append(
+                        Figure(
+                            f"rerun/{name}/{main.name}/{settings_name}/slider",
+                            SECTION,
+                            f"{name}, {settings_name}: {what} moved one step ({scope})",
+                            "ms",
+                            row["slider"],
+                            "rerun/default" if settings_name == "default" else None,
+                            note=errors
+                            if row["errors"]
+                            else f"{_median(row['messages']):.0f} messages, "
+                            f"{_median(row['bytes']):.0f} KB per run",
+                        ).finish()
+                    )
+                    figures.append(
+                        Figure(
+                            f"rerun/{name}/{main.name}/{settings_name}/repeat",
+                            SECTION,
+                            f"{name}, {settings_name}: the whole page again, nothing changed",
+                            "ms",
+                            row["repeat"],
+                            note=errors if row["errors"] else "every cache hits",
+                        ).finish()
+                    )
+    if profile_dir is not None:
+        _profiles(pages, profile_dir)
     return figures
+
+
+def _profiles(pages, profile_dir: Path) -> None:
+    """cProfile of one slider rerun per page, in-process under AppTest (whole-script reruns)."""
+    from streamlit.runtime.scriptrunner import script_runner
+    from streamlit.testing.v1 import AppTest
+
+    profile_dir.mkdir(parents=True, exist_ok=True)
+    runner = script_runner.ScriptRunner
+    original = runner._run_script
+    pending: list[cProfile.Profile] = []
+
+    def profiled(self, *args, **kwargs):
+        if pending:
+            return pending.pop().runcall(original, self, *args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    runner._run_script = profiled
+    try:
+        for info in pages:
+            for main in info.sliders:
+                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+                for k, v in main.query:
+                    at.query_params[k] = v
+                at.run()
+                if info.url_path:
+                    at.switch_page(info.path).run()
+                for name in list(logging.root.manager.loggerDict):
+                    if name.startswith("streamlit"):
+                        logging.getLogger(name).setLevel(logging.ERROR)
+                widget = at.slider(key=main.key)
+                value = float(widget.value)
+                step = float(widget.step)
+                for _ in range(3):  # warm the caches the way a class does
+                    value = value + step if value + step <= float(widget.max) else value - step
+                    at.slider(key=main.key).set_value(round(value, 10)).run()
+                profiler = cProfile.Profile()
+                pending.append(profiler)
+                value = value + step if value + step <= float(widget.max) else value - step
+                start = time.perf_counter()
+                at.slider(key=main.key).set_value(round(value, 10)).run()
+                wall = time.perf_counter() - start
+                text = io.StringIO()
+                pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(60)
+                path = profile_dir / f"rerun-{Path(info.path).stem}-{main.name}.txt"
+                path.write_text(f"AppTest wall {wall * 1000:.0f} ms\n" + text.getvalue())
+    finally:
+        runner._run_script = original

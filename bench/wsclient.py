@@ -5,12 +5,19 @@ One `Session` opens `/_stcore/stream`, asks for a run of a page (with URL parame
 the browser does: a `rerun_script` `BackMsg` whose widget states carry the new value. A browser
 sends the state of every widget; sending only the one that changed is enough, because Streamlit
 keeps the previous value of a widget it is not told about.
+
+Behind a proxy (bench/proxy.py), a session can carry what a browser's would: extra headers (the
+Cookie that pins it to a replica, an Origin) and the XSRF token as the second subprotocol. It
+also keeps the download buttons it saw, and can ask for a deferred download's file the way the
+browser does (a `backend_operation_request`, answered with the file's URL).
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from streamlit.proto.BackMsg_pb2 import BackMsg
@@ -28,10 +35,23 @@ class SliderInfo:
     low: float
     high: float
     step: float
+    fragment_id: str = ""  # set when the slider is drawn inside an st.fragment
 
     @property
     def key(self) -> str:
         return self.id.rsplit("-", 1)[-1]  # ids end in "-<user key>" for keyed widgets
+
+
+@dataclass
+class DownloadInfo:
+    id: str
+    label: str
+    deferred_file_id: str  # empty for a button whose file was made during the run
+    url: str  # the file's URL when it was made during the run
+
+    @property
+    def key(self) -> str:
+        return self.id.rsplit("-", 1)[-1]
 
 
 @dataclass
@@ -45,23 +65,43 @@ class RunResult:
 
     @property
     def ok(self) -> bool:
-        return self.status == "FINISHED_SUCCESSFULLY" and not self.exceptions
+        done = ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY")
+        return self.status in done and not self.exceptions
 
 
 class Session:
     """One browser tab's worth of protocol, for benchmarks (loopback only)."""
 
-    def __init__(self, port: int, page_name: str = "", query_string: str = "") -> None:
+    def __init__(
+        self,
+        port: int,
+        page_name: str = "",
+        query_string: str = "",
+        *,
+        headers: Mapping[str, str] | None = None,
+        xsrf_token: str | None = None,
+    ) -> None:
         self.url = f"ws://127.0.0.1:{port}/_stcore/stream"
         self.page_name = page_name
         self.query_string = query_string
         self.page_script_hash = ""
         self.sliders: dict[str, SliderInfo] = {}  # by user key (or id), as last drawn
+        self.downloads: dict[str, DownloadInfo] = {}  # by user key (or id), as last drawn
+        self.headers = dict(headers or {})  # sent with the websocket handshake (e.g. Cookie)
+        self.xsrf_token = xsrf_token  # the browser sends it as the second subprotocol
+        self.session_id = ""  # the server's id for this session (from new_session)
+        self.address_bar: str | None = None  # the query string the app last wrote
         self.ws = None
 
     async def __aenter__(self) -> Session:
+        protocols = ["streamlit", self.xsrf_token] if self.xsrf_token else ["streamlit"]
         self.ws = await connect(
-            self.url, subprotocols=["streamlit"], max_size=None, open_timeout=30, ping_timeout=None
+            self.url,
+            subprotocols=protocols,
+            additional_headers=self.headers or None,
+            max_size=None,
+            open_timeout=30,
+            ping_timeout=None,
         )
         return self
 
@@ -69,12 +109,18 @@ class Session:
         if self.ws is not None:
             await self.ws.close()
 
-    async def run(self, widgets=(), *, timeout: float = 60.0) -> RunResult:
-        """Request a run (with these WidgetState messages) and read until it finishes."""
+    async def run(self, widgets=(), *, timeout: float = 60.0, fragment_id: str = "") -> RunResult:
+        """Request a run (with these WidgetState messages) and read until it finishes.
+
+        With `fragment_id`, only that fragment reruns, as when the browser sends a change of a
+        widget drawn inside an `st.fragment`.
+        """
         msg = BackMsg()
         state = msg.rerun_script
         state.query_string = self.query_string
         state.page_name = self.page_name
+        if fragment_id:
+            state.fragment_id = fragment_id
         if self.page_script_hash:
             state.page_script_hash = self.page_script_hash
         for widget in widgets:
@@ -106,11 +152,13 @@ class Session:
             fm.ParseFromString(raw)
             kind = fm.WhichOneof("type")
             if kind == "page_info_changed":
-                query = fm.page_info_changed.query_string
+                query = self.address_bar = fm.page_info_changed.query_string
+            elif kind == "new_session":
+                self.session_id = fm.new_session.initialize.session_id
             elif kind == "navigation":  # the page that ran: what the browser asks for next
                 self.page_script_hash = fm.navigation.page_script_hash
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
-                self._saw(fm.delta.new_element)
+                self._saw(fm.delta.new_element, fm.delta.fragment_id)
                 if fm.delta.new_element.WhichOneof("type") == "exception":
                     e = fm.delta.new_element.exception
                     exceptions.append(f"{e.type}: {e.message}")
@@ -121,14 +169,19 @@ class Session:
                 seconds = time.perf_counter() - start
                 return RunResult(seconds, received, count, status, exceptions, query)
 
-    def _saw(self, element) -> None:
+    def _saw(self, element, fragment_id: str = "") -> None:
+        if element.WhichOneof("type") == "download_button":
+            d = element.download_button
+            info = DownloadInfo(d.id, d.label, d.deferred_file_id, d.url)
+            self.downloads[info.key] = info
+            return
         if element.WhichOneof("type") != "slider":
             return
         s = element.slider
         if s.data_type not in (s.INT, s.FLOAT) or s.options:  # plain numeric sliders only
             return
         value = s.value[0] if s.value else s.default[0]
-        info = SliderInfo(s.id, s.label, value, s.min, s.max, s.step)
+        info = SliderInfo(s.id, s.label, value, s.min, s.max, s.step, fragment_id)
         self.sliders[info.key] = info  # a widget's id can change between runs; its key cannot
 
     def pick_slider(self, prefer=("w_gamma", "w_p", "w_beta")) -> SliderInfo | None:
@@ -138,6 +191,30 @@ class Session:
                     return info
         return next(iter(self.sliders.values()), None)
 
+    async def file_url(self, download: DownloadInfo, *, timeout: float = 60.0) -> str:
+        """The URL of a download button's file, made on request as a click makes it."""
+        if not download.deferred_file_id:
+            return download.url
+        msg = BackMsg()
+        request = msg.backend_operation_request
+        request.request_id = str(uuid.uuid4())
+        request.session_id = self.session_id
+        request.deferred_file.file_id = download.deferred_file_id
+        await self.ws.send(msg.SerializeToString())
+        deadline = time.perf_counter() + timeout
+        while (left := deadline - time.perf_counter()) > 0:
+            fm = ForwardMsg()
+            fm.ParseFromString(await asyncio.wait_for(self.ws.recv(), timeout=left))
+            if fm.WhichOneof("type") != "backend_operation_response":
+                continue
+            response = fm.backend_operation_response
+            if response.request_id != request.request_id:
+                continue
+            if response.error_msg:
+                raise RuntimeError(f"the server could not make the file: {response.error_msg}")
+            return response.deferred_file.url
+        raise TimeoutError(f"no file URL within {timeout:.0f} s")
+
     async def move(self, slider: SliderInfo, value: float, *, timeout: float = 60.0) -> RunResult:
         """Set a slider to `value` as the browser does, and wait for the run to finish."""
         from streamlit.proto.WidgetStates_pb2 import WidgetState
@@ -145,7 +222,7 @@ class Session:
         latest = self.sliders.get(slider.key, slider)  # its id as the last run drew it
         widget = WidgetState(id=latest.id)
         widget.double_array_value.data.append(value)
-        result = await self.run([widget], timeout=timeout)
+        result = await self.run([widget], timeout=timeout, fragment_id=latest.fragment_id)
         slider.value = value
         return result
 
