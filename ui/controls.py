@@ -1,6 +1,13 @@
-"""The page's controls: the stack builder and the mission's sliders, all bound to settings."""
+"""The page's controls: the stack builder and the mission's sliders, all bound to settings.
+
+A control the lesson link hides (`hide=`) is not drawn, and a row of columns only makes columns
+for the controls it shows, so hiding leaves no gap (`columns`).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import nullcontext
 
 import streamlit as st
 
@@ -8,7 +15,7 @@ from layers.stack import KINDS, MAX_BLOCKS, RECURRENT, BlockSpec, parse_stack
 
 from .i18n import t
 from .settings import EPS_CHOICES, LIMITS, WIDTHS, head_options, heads_width
-from .state import current, update, widget
+from .state import current, hidden, shown, update, widget
 
 PRESETS = {
     "tour": ("embed", "lstm", "layernorm", "dropout", "attention"),
@@ -18,6 +25,8 @@ PRESETS = {
 }
 STACK_WIDGET_PREFIX = "stk_"
 EDIT_KEY = "edit_stack"
+# The settings model_controls() draws: a page can skip its box when the link hides them all.
+MODEL_CONTROLS = ("d", "heads", "units", "p", "train", "causal", "gamma", "beta", "eps")
 
 
 def _set_stack(specs: list[BlockSpec]) -> None:
@@ -71,7 +80,12 @@ def _preset() -> None:
 
 
 def stack_editor() -> None:
-    """Presets, the chain of blocks, a row editor on demand, and 'add a block'."""
+    """Presets, the chain of blocks, a row editor on demand, and 'add a block'.
+
+    Nothing at all when the lesson link hides `stack`: the link's stack still applies.
+    """
+    if hidden("stack"):
+        return
     p = STACK_WIDGET_PREFIX
     st.pills(
         t("stack.presets"),
@@ -154,10 +168,24 @@ def _with(options, value):
     return sorted({*options, value})
 
 
+def columns(groups: Sequence[str | tuple[str, ...]], spec: Sequence[float] | None = None) -> list:
+    """One column per group of controls the lesson link shows, as wide as `spec` says.
+
+    A group is a setting's name or a tuple of names sharing a column. A hidden group gets a
+    context that draws nothing (its `widget()` draws nothing either), and the shown ones share
+    the row; when every group is hidden there is no row at all.
+    """
+    names = [(group,) if isinstance(group, str) else group for group in groups]
+    widths = list(spec) if spec is not None else [1] * len(names)
+    visible = [i for i, group in enumerate(names) if shown(*group)]
+    made = iter(st.columns([widths[i] for i in visible])) if visible else iter(())
+    return [next(made) if i in visible else nullcontext() for i in range(len(names))]
+
+
 def model_controls() -> None:
     """Width, heads and units; dropout with train/eval; γ, β, ε; the causal mask."""
     s = current()
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = columns(("d", "heads", "units"))
     with c1:
         widget(
             st.select_slider,
@@ -175,7 +203,8 @@ def model_controls() -> None:
             options=_with(head_options(width), s.heads),
             help=t("control.heads_help", d=width),
         )
-        st.caption(t("control.heads_note", d=width, Dh=width // s.heads))
+        if not hidden("heads"):
+            st.caption(t("control.heads_note", d=width, Dh=width // s.heads))
     with c3:
         widget(
             st.select_slider,
@@ -184,14 +213,13 @@ def model_controls() -> None:
             options=_with(WIDTHS, s.units),
             help=t("control.units_help"),
         )
-    with dropout_controls():
-        widget(st.toggle, t("control.causal"), "causal", help=t("control.causal_help"))
+    dropout_controls(causal=True)
     norm_controls()
 
 
-def dropout_controls():
-    """The dropout rate and the train/eval switch; returns the switch's column for more."""
-    c1, c2 = st.columns([3, 1])
+def dropout_controls(*, causal: bool = False) -> None:
+    """The dropout rate and the train/eval switch, with the causal-mask switch below it."""
+    c1, c2 = columns(("p", ("train", "causal") if causal else "train"), [3, 1])
     with c1:
         widget(
             st.slider,
@@ -204,12 +232,13 @@ def dropout_controls():
         )
     with c2:
         widget(st.toggle, t("control.train"), "train", help=t("control.train_help"))
-    return c2
+        if causal:
+            widget(st.toggle, t("control.causal"), "causal", help=t("control.causal_help"))
 
 
 def norm_controls() -> None:
     """γ, β and ε of every normalization block: on the Follow page and in the lab."""
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3 = columns(("gamma", "beta", "eps"))
     with c1:
         widget(
             st.slider,

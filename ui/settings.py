@@ -5,11 +5,16 @@ missing value takes its default; a bad one (garbage, NaN, out of range, an unkno
 head count that does not divide the width) takes its default and leaves a `Notice` that the
 page shows in one line. `to_query` writes only what differs from the defaults, so a link stays
 short and a language switch can still change the default sentence.
+
+`hide` is a teacher's choice rather than a value: it names the controls a lesson does not need
+(`hide=d,heads,units`, like TensorFlow Playground's `*_hide` flags). Those controls are not drawn,
+while their settings still come from the link and still drive the page (`ui/state.py`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from functools import reduce
@@ -79,6 +84,8 @@ class Settings:
     gammas: tuple[float, ...] = ()  # per-feature γ (empty: the γ slider for every feature)
     betas: tuple[float, ...] = ()  # per-feature β
     sublayer: str = "ffn"  # what Add & Norm wraps in the residual section
+    # Controls the lesson link hides (`hide=d,heads`): not drawn, their settings still apply
+    hide: tuple[str, ...] = ()
 
     def with_lang(self, lang: str) -> Settings:
         """Switch language; a sentence left at the old default becomes the new default."""
@@ -92,7 +99,7 @@ class Notice:
 
     name: str
     value: str
-    reason: str  # message key suffix: invalid, range, heads, groups, stack, repeated, unknown
+    reason: str  # message key suffix: invalid, range, heads, groups, stack, repeated, unknown, hide
 
 
 DEFAULTS = Settings()
@@ -101,6 +108,20 @@ INTS = {"seed", "d", "heads", "units", "token", "groups"}
 FLOATS = {"p", "gamma", "beta", "eps", "scale", "shift", "momentum"}
 LISTS = {"gammas", "betas"}
 KNOWN = {f.name for f in fields(Settings)}
+# What `hide` accepts, in the order a link lists them: every setting by its URL name (each has a
+# control; `stack` is the whole stack editor, `gammas`/`betas` the per-feature boxes), and `code`
+# for the "show the code" panels.
+HIDEABLE = (*(f.name for f in fields(Settings) if f.name != "hide"), "code")
+
+
+def parse_hide(raw: str | list[str]) -> tuple[tuple[str, ...], list[str]]:
+    """The controls a `hide` value names (any case, separated by commas or spaces; a repeated
+    `hide` adds up), in HIDEABLE's order, and the names it does not know, in their own order."""
+    pieces = raw if isinstance(raw, list) else [raw]
+    named = [word.lower() for piece in pieces for word in re.split(r"[\s,;]+", piece) if word]
+    known = set(named) & set(HIDEABLE)
+    unknown = list(dict.fromkeys(word for word in named if word not in known))
+    return tuple(name for name in HIDEABLE if name in known), unknown
 
 
 def heads_width(settings: Settings) -> int:
@@ -200,6 +221,12 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
             values[name] = False
         else:
             notices.append(Notice(name, raw[:80], "invalid"))
+
+    raw = query.get("hide")  # not through raw_value: several `hide`s add up
+    if raw is not None:
+        values["hide"], unknown = parse_hide(raw)
+        if unknown:
+            notices.append(Notice("hide", ", ".join(unknown)[:80], "hide"))
 
     for name in query:
         if name not in KNOWN:

@@ -5,6 +5,10 @@ run) and are written back to `st.query_params` on every run, so the address bar 
 lesson link. Widgets bound with `widget()` keep their own key (`w_<name>`), are seeded from the
 settings when they (re)appear — Streamlit forgets a widget's state on pages that do not draw
 it — and write back through a callback, before the rerun starts.
+
+A lesson link can hide controls (`hide=d,heads`): `widget()` does not draw a hidden setting's
+widget, so every page that binds its controls through `widget()` gets hiding for free. A control
+drawn some other way (the stack editor, a button that sets several settings) asks `hidden()`.
 """
 
 from __future__ import annotations
@@ -63,6 +67,21 @@ def sync_url() -> None:
         st.query_params.from_dict(wanted)
 
 
+def hidden(*names: str) -> bool:
+    """Whether the lesson link hides any of these controls (`hide=` in the URL).
+
+    A hidden control's setting keeps the link's value and still drives the page. A control that
+    would change a hidden setting (a button that loads several values) asks about each of them.
+    """
+    hide = current().hide
+    return any(name in hide for name in names)
+
+
+def shown(*names: str) -> list[str]:
+    """The names of these controls that the lesson link does not hide, in the same order."""
+    return [name for name in names if not hidden(name)]
+
+
 def _fits(value: Any, current_value: Any) -> bool:
     """Whether a widget's value can stand in for a setting of this type."""
     if value is None:
@@ -83,7 +102,14 @@ def widget(
     from_widget: Callable[[Any], Any] = lambda value: value,
     **kwargs: Any,
 ) -> Any:
-    """A Streamlit widget bound to the setting `name` (key `w_<name>`)."""
+    """A Streamlit widget bound to the setting `name` (key `w_<name>`).
+
+    If the lesson link hides `name` (`hide=`), nothing is drawn and this returns what the widget
+    would hold; the setting keeps its value from the link and still drives the page. Every page
+    that draws its controls through here gets hiding for free.
+    """
+    if hidden(name):
+        return to_widget(getattr(current(), name))
     key = f"w_{name}"
     if key not in st.session_state:
         st.session_state[key] = to_widget(getattr(current(), name))

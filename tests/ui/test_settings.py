@@ -1,14 +1,19 @@
 """Lesson links: parsing never raises, bad values fall back with a notice, round trips hold."""
 
 import math
+import re
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ui.i18n import catalog
 from ui.settings import (
     DEFAULT_TEXT,
     DEFAULTS,
+    HIDEABLE,
     LIMITS,
     Settings,
     fit_divisors,
@@ -40,9 +45,11 @@ def test_a_full_lesson_link_round_trips():
         causal=True,
         stack=("embed", "bigru", "layernorm", "attention", "addnorm"),
         present=True,
+        hide=("d", "heads", "stack", "code"),
     )
     query = to_query(settings)
     assert query["stack"] == "embed,bigru,layernorm,attention,addnorm"
+    assert query["hide"] == "d,heads,stack,code"
     assert query["train"] == "0" and query["eps"] == "0.001"
     assert parse_query(query) == (settings, [])
 
@@ -126,6 +133,7 @@ values = st.one_of(
                 "beta",
                 "eps",
                 "stack",
+                "hide",
                 "x",
             ]
         ),
@@ -150,3 +158,88 @@ def test_a_widget_value_must_fit_the_settings_type():
     # A selectbox whose options changed can hand back an old label: never a setting.
     assert not _fits("0 · the", 0) and not _fits(None, 0) and not _fits(1, True)
     assert not _fits(True, 0)
+
+
+# --------------------------------------------------------------------------- hide=
+
+
+def test_hide_accepts_every_control_by_its_url_name():
+    settings, notices = parse_query({"hide": "d,heads,units"})
+    assert settings.hide == ("d", "heads", "units") and not notices
+    assert settings.d == DEFAULTS.d  # hiding changes no value
+    everything, notices = parse_query({"hide": ",".join(HIDEABLE)})
+    assert everything.hide == HIDEABLE and not notices
+    named = set(HIDEABLE)
+    assert {
+        "text",
+        "lang",
+        "seed",
+        "present",
+        "stack",
+        "section",
+        "gammas",
+        "betas",
+        "code",
+    } <= named
+    assert "hide" not in named
+
+
+def test_hidden_values_still_come_from_the_link():
+    settings, notices = parse_query({"hide": "d", "d": "32", "gamma": "2"})
+    assert (settings.d, settings.gamma, settings.hide) == (32, 2.0, ("d",)) and not notices
+
+
+@pytest.mark.parametrize(
+    ("raw", "hidden", "unknown"),
+    [
+        ("D,Heads", ("d", "heads"), None),  # any case
+        (" d , heads ", ("d", "heads"), None),  # spaces around names
+        ("heads d", ("d", "heads"), None),  # a space (a "+" in the link) separates too
+        ("units;d", ("d", "units"), None),
+        ("heads,d,heads", ("d", "heads"), None),  # a name twice: once
+        ("d,wings", ("d",), "wings"),
+        ("wings,D,fins,wings", ("d",), "wings, fins"),  # one notice naming each unknown once
+        ("hide", (), "hide"),
+        ("<b>x</b>", (), "<b>x</b>"),
+        ("", (), None),
+        (",, ,", (), None),
+    ],
+)
+def test_hide_names_are_tidied_and_unknown_ones_noticed(raw, hidden, unknown):
+    settings, notices = parse_query({"hide": raw})
+    assert settings.hide == hidden
+    assert [(n.name, n.value, n.reason) for n in notices] == (
+        [("hide", unknown, "hide")] if unknown else []
+    )
+    assert settings == replace(DEFAULTS, hide=hidden)  # nothing else moved
+
+
+def test_repeated_hide_keys_add_up_without_a_notice():
+    settings, notices = parse_query({"hide": ["d", "heads,units"]})
+    assert settings.hide == ("d", "heads", "units") and not notices
+
+
+def test_a_long_unknown_hide_value_is_cut_in_the_notice():
+    _, notices = parse_query({"hide": "x" * 5000})
+    assert len(notices) == 1 and len(notices[0].value) <= 80
+
+
+def test_hide_round_trips_in_one_tidy_order():
+    settings, _ = parse_query({"hide": "Units, d , code,heads"})
+    query = to_query(settings)
+    assert query == {"hide": "d,heads,units,code"}
+    assert parse_query(query) == (settings, [])
+    assert "hide" not in to_query(replace(settings, hide=()))
+    assert settings.with_lang("ko").hide == settings.hide  # a language switch keeps it
+
+
+def test_the_hide_notice_is_in_both_catalogs():
+    for lang in ("en", "ko"):
+        assert "{value}" in catalog(lang)["notice.hide"]
+
+
+def test_the_readme_lists_every_name_hide_accepts():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    row = next(line for line in readme.splitlines() if line.startswith("| `hide`"))
+    listed = set(re.findall(r"`([a-z]+)`", row))
+    assert set(HIDEABLE) <= listed, sorted(set(HIDEABLE) - listed)
