@@ -12,6 +12,12 @@ server's real round trip, without a browser competing for the two cores.
 
 The class runs twice in the same benchmark, on fresh servers: `runner.postScriptGC` false (the
 repo's .streamlit/config.toml) and true (Streamlit's default), so the lever is measured.
+
+4b. Then once more (repo setting, fresh server) with one more session that keeps pasting the
+worst lesson links (bench/worst.py), each followed by its twin lowered to fit the budget — the
+costliest link that computes: a new session per link, back to back, round and round. Figures:
+the class's p95 and errors while it does, and what the links cost the server. The work budget
+(layers/cost.py) refuses the worst links with a message and keeps each twin near half a second.
 """
 
 from __future__ import annotations
@@ -24,11 +30,12 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from .live import SETTINGS, Server
-from .report import Figure
+from .report import Figure, quantile
 from .wsclient import Session, walk
 
 SECTION = "4. A class: simultaneous sessions on one server (websocket clients)"
 ALONE = "4a. One session alone on the server (websocket client, no browser)"
+PASTING = "4b. A class while one more session keeps pasting the worst lesson links"
 
 
 class _MemorySampler(threading.Thread):
@@ -84,11 +91,37 @@ async def _student(i, port, page_name, duration, period, seed, out) -> None:
         out["errors"].append(f"{type(error).__name__}: {error}")
 
 
-async def _class(port, page_name, sessions, duration, period, seed) -> dict:
+async def _paster(port, duration, out) -> None:
+    """A student pasting the worst links, each followed by its lowered-to-fit twin (the
+    costliest link that computes): each in a new session, the next when it answers, with a
+    seed of its own so that no cache answers for it."""
+    from .worst import pasted_links
+
+    links = pasted_links()
+    end = time.perf_counter() + duration
+    count = 0
+    while time.perf_counter() < end:
+        page_name, query = links[count % len(links)]
+        count += 1
+        try:
+            query_string = urlencode({**query, "seed": str(1000 + count)})
+            async with Session(port, page_name, query_string) as session:
+                result = await session.run(timeout=120)
+        except Exception as error:  # connecting failed, or the server went away
+            out["errors"].append(f"worst link: {type(error).__name__}: {error}")
+            await asyncio.sleep(1)
+            continue
+        out["pasted" if count % 2 else "twins"].append(result.seconds)
+        if not result.ok:
+            out["errors"].append(f"worst link: {result.status} {result.exceptions[:1]}")
+
+
+async def _class(port, page_name, sessions, duration, period, seed, paste=False) -> dict:
     out: dict = {"loads": [], "latencies": [], "errors": [], "slider": None}
-    await asyncio.gather(
-        *(_student(i, port, page_name, duration, period, seed, out) for i in range(sessions))
-    )
+    out |= {"pasted": [], "twins": []}
+    students = [_student(i, port, page_name, duration, period, seed, out) for i in range(sessions)]
+    pasting = [_paster(port, duration, out)] if paste else []
+    await asyncio.gather(*students, *pasting)
     return out
 
 
@@ -139,7 +172,9 @@ def _single_sessions(port, pages, moves) -> list[Figure]:
     return figures
 
 
-def run_once(page, *, sessions, duration, period, gc: bool, log: Path, after=None) -> dict:
+def run_once(
+    page, *, sessions, duration, period, gc: bool, log: Path, after=None, paste=False
+) -> dict:
     server = Server(extra=["--runner.postScriptGC", "true" if gc else "false"], log_path=log)
     with server:
         sampler = _MemorySampler(server)
@@ -147,7 +182,7 @@ def run_once(page, *, sessions, duration, period, gc: bool, log: Path, after=Non
         try:
             start = time.perf_counter()
             out = asyncio.run(
-                _class(server.port, page.url_path, sessions, duration, period, seed=1)
+                _class(server.port, page.url_path, sessions, duration, period, 1, paste)
             )
             out["seconds"] = time.perf_counter() - start
         finally:
@@ -231,4 +266,71 @@ def measure(
                 note="time to the first run's script_finished",
             ).finish()
         )
+    figures += _pasting(default, sessions, duration, period, out_dir)
     return alone + figures
+
+
+def _pasting(page, sessions, duration, period, out_dir: Path) -> list[Figure]:
+    """4b: the same class on a fresh server (repo setting) with one session pasting the worst
+    lesson links back to back."""
+    result = run_once(
+        page,
+        sessions=sessions,
+        duration=duration,
+        period=period,
+        gc=False,
+        log=out_dir / "streamlit-class-worst-links.log",
+        paste=True,
+    )
+    lat = [s * 1000 for s in result["latencies"]]
+    pasted = [s * 1000 for s in result["pasted"]]
+    twins = [s * 1000 for s in result["twins"]]
+    errors = result["errors"]
+    who = (
+        f"{sessions} sessions × {duration:.0f} s, a step of `{result['slider']}` every "
+        f"~{period:g} s, and one session that opened {len(pasted)} worst links and "
+        f"{len(twins)} lowered to fit"
+    )
+    twin_note = (
+        f"lowered to fit, computed: median {quantile(twins, 0.5):.0f} ms, max {max(twins):.0f} ms"
+        if twins
+        else "no twin was sent"
+    )
+    return [
+        Figure(
+            "class/worst-links/latency",
+            PASTING,
+            "the class's interaction latency while the worst links arrive",
+            "ms",
+            lat,
+            "class/p95",
+            judge="p95",
+            note=f"{who}; {len(lat)} interactions",
+        ).finish(),
+        Figure(
+            "class/worst-links/errors",
+            PASTING,
+            "errors (the class's and the pasting session's)",
+            "",
+            [len(errors)],
+            "class/errors",
+            judge="max",
+            note="; ".join(sorted(set(errors))[:3]),
+        ).finish(),
+        Figure(
+            "class/worst-links/pasted",
+            PASTING,
+            "each worst link's first run (refused), request → script_finished",
+            "ms",
+            pasted,
+            note=f"bench/worst.py's links, each in a new session; their twins {twin_note}",
+        ).finish(),
+        Figure(
+            "class/worst-links/memory",
+            PASTING,
+            "server peak memory (RSS, with children)",
+            "MB",
+            [result["peak"] / 1e6],
+            note=f"{result['baseline'] / 1e6:.0f} MB after start, before the sessions",
+        ).finish(),
+    ]

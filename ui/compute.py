@@ -3,15 +3,23 @@
 `st.cache_resource` (not `cache_data`) because the result holds tensors that pages only read:
 handing out the same object costs nothing, where `cache_data` would pickle and copy megabytes of
 attention maps on every rerun at stress settings.
+
+Every session's run holds the one server process, so a page asks `stack_fits_budget` (or
+`lab_fits_budget`) before it computes: a request that layers/cost.py estimates over the work
+budget is not computed, and the page says how long it would take and what to lower instead.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
+from layers import cost
 from layers.stack import StackResult, parse_stack, run_stack, tokenize_batch
 
-from .settings import Settings
+from .i18n import t
+from .safe import md_escape
+from .settings import WIDTHS, Settings, head_options, heads_width
+from .state import current, update
 
 MAX_CHARS = 20_000  # characters of text that are tokenized; the rest stays in the box
 
@@ -69,3 +77,116 @@ def stack_result(settings: Settings) -> StackResult:
         s.seed,
         s.causal,
     )
+
+
+# ---------------------------------------------------------------------------- the work budget
+@st.cache_resource(max_entries=64, show_spinner=False)
+def batch_shape(text: str) -> tuple[int, int, int]:
+    """(B, T, V) of the text as the pages tokenize it: lines, tokens, vocabulary."""
+    batch = tokenize_batch(capped(text))
+    B, T = batch.ids.shape
+    return B, T, batch.vocab_size
+
+
+def stack_estimate(settings: Settings) -> cost.Estimate:
+    """The Follow page's cost at these settings, before computing anything."""
+    B, T, V = batch_shape(settings.text)
+    s = settings
+    specs = parse_stack(s.stack)
+    return cost.stack_estimate(B, T, specs, d_model=s.d, units=s.units, heads=s.heads, vocab=V)
+
+
+def lab_estimate(settings: Settings) -> cost.Estimate:
+    """The lab's cost at these settings: the open section on the sentences' vectors."""
+    B, T, V = batch_shape(settings.text)
+    s = settings
+    return cost.lab_estimate(s.section, B, T, s.d, vocab=V, sublayer=s.sublayer)
+
+
+def stack_fits_budget(settings: Settings) -> bool:
+    """Whether the Follow page may compute its stack; if not, the page says what to lower."""
+    estimate = stack_estimate(settings)
+    if estimate.fits:
+        return True
+    B, T, V = batch_shape(settings.text)
+    s = settings
+    found = cost.stack_suggestions(
+        B,
+        T,
+        parse_stack(s.stack),
+        d_model=s.d,
+        units=s.units,
+        heads=s.heads,
+        vocab=V,
+        widths=WIDTHS,
+        head_options=head_options(heads_width(s)),
+    )
+    over_budget(estimate, found, heaviest=True)
+    return False
+
+
+def lab_fits_budget(settings: Settings) -> bool:
+    """Whether the lab may compute its open section; if not, the page says what to lower."""
+    estimate = lab_estimate(settings)
+    if estimate.fits:
+        return True
+    B, T, V = batch_shape(settings.text)
+    s = settings
+    found = cost.lab_suggestions(s.section, B, T, s.d, vocab=V, sublayer=s.sublayer, widths=WIDTHS)
+    over_budget(estimate, found, heaviest=False)
+    return False
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:,.0f}"
+
+
+BUTTONS = ("d", "units", "heads")  # settings a click can lower; lines and tokens are the text's
+
+
+def over_budget(estimate: cost.Estimate, found: list[cost.Suggestion], *, heaviest: bool) -> None:
+    """The refusal: how long it would take (or how much it would keep), what costs most, and
+    the largest value of each setting that would fit, with a button where a click can do it.
+
+    Nothing typed is touched: the text stays in the box, the controls stay on the page."""
+    lines = []
+    if estimate.seconds > cost.BUDGET_S:
+        lines.append(
+            t(
+                "budget.over_time",
+                seconds=_seconds(estimate.seconds),
+                budget=_seconds(cost.BUDGET_S),
+            )
+        )
+        if heaviest:
+            name, count, seconds = estimate.heaviest()
+            lines.append(
+                t("budget.heaviest", count=count, block=md_escape(name), seconds=_seconds(seconds))
+            )
+    if estimate.bytes > cost.BUDGET_BYTES:
+        lines.append(
+            t(
+                "budget.over_memory",
+                mb=f"{estimate.bytes / 1e6:,.0f}",
+                budget_mb=f"{cost.BUDGET_BYTES / 1e6:,.0f}",
+            )
+        )
+    if found:
+        lines.append(t("budget.lower"))
+        fixes = [
+            "- " + t(f"budget.fix_{s.setting}", value=s.value, now=s.now, block=md_escape(s.block))
+            for s in found
+        ]
+        lines.append("\n".join(fixes))
+    else:
+        lines.append(t("budget.lower_several"))
+    st.warning("\n\n".join(lines), icon="⏳")
+    hide = getattr(current(), "hide", ())  # a lesson link may hide a control
+    clickable = [s for s in found if s.setting in BUTTONS and s.setting not in hide]
+    for column, s in zip(st.columns(len(clickable)) if clickable else (), clickable, strict=True):
+        column.button(
+            t(f"budget.use_{s.setting}", value=s.value),
+            key=f"budget_{s.setting}",
+            on_click=update,
+            kwargs={s.setting: s.value},
+        )

@@ -1,17 +1,21 @@
 """Bad input of every kind: a sensible view or a clear message, never a traceback, and the
-text stays in the box."""
+text stays in the box. Work over the server's budget (layers/cost.py) is one more kind."""
+
+import re
 
 import pytest
-from app_support import charts, no_exception, run_app
+from app_support import ROOT, TIMEOUT, charts, no_exception, run_app
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
 
-from layers.stack import MAX_LINES, MAX_TOKENS
+from layers.stack import MAX_BLOCKS, MAX_LINES, MAX_TOKENS
 from ui.compute import MAX_CHARS
 from ui.i18n import translate
-from ui.settings import LIMITS, Settings
+from ui.settings import LIMITS, Settings, parse_query, to_query
 
 LAB = "views/lab.py"
+FOLLOW = "views/follow.py"
 WORDS = " ".join(f"w{i}" for i in range(2000))
 TEXTS = {
     "empty": "",
@@ -224,3 +228,133 @@ def test_random_text_and_settings_never_raise_in_the_pipeline(
         causal=causal,
     )
     assert result.problem is not None or len(result.blocks) == len(stack)
+
+
+# ---------------------------------------------------------------------------- the work budget
+# The heaviest links a URL can ask for: 64 lines padded to 512 tokens (one line of 512 words
+# and short ones: the text cap leaves no room for 64 real lines of 512 words), width and units
+# 512, twelve blocks. Each would hold the server for seconds (issue 8); layers/cost.py must
+# refuse them before anything is computed.
+ONE_LINE = " ".join(f"w{i}" for i in range(MAX_TOKENS))
+FULL_BATCH = "\n".join([ONE_LINE, *(f"x{i}" for i in range(1, MAX_LINES))])
+
+
+def twelve(kind: str) -> str:
+    return ",".join(["embed"] + [kind] * (MAX_BLOCKS - 1))
+
+
+WORST_FOLLOW = {
+    "12 BiLSTM blocks at width 512": dict(
+        text=ONE_LINE, d="512", units="512", stack=twelve("bilstm")
+    ),
+    "64 lines × 512 tokens through 12 attention blocks": dict(
+        text=FULL_BATCH, d="512", stack=twelve("attention")
+    ),
+    "64 lines × 512 tokens, the default stack": dict(text=FULL_BATCH),
+    "12 encoder blocks at width 512": dict(
+        text=ONE_LINE, d="512", heads="8", stack=twelve("encoder")
+    ),
+    "12 BiGRU blocks at 512 units": dict(text=ONE_LINE, units="512", stack=twelve("bigru")),
+}
+WORST_LAB = {
+    f"lab {section} ({sublayer}), 64 lines × 512 tokens × width 512": dict(
+        text=FULL_BATCH, d="512", section=section, sublayer=sublayer
+    )
+    for section, sublayer in (
+        ("compare", "ffn"),
+        ("dropout", "ffn"),
+        ("residual", "ffn"),
+        ("residual", "attention"),
+    )
+}
+FIXES = ("lines", "tokens", "d", "units", "heads", "blocks")
+
+
+def budget_messages(at, lang: str = "en") -> list[str]:
+    """The refusals on the page: warnings that end in what to lower."""
+    endings = (translate(lang, "budget.lower"), translate(lang, "budget.lower_several"))
+    return [w.value for w in at.warning if any(end in w.value for end in endings)]
+
+
+def names_a_setting(message: str, lang: str = "en") -> bool:
+    """A line of the message is one of the 'lower this to that' suggestions, filled in."""
+    patterns = [
+        re.escape(translate(lang, f"budget.fix_{fix}", value="\0", now="\0", block="\0"))
+        .replace("\0", ".+?")
+        .join(("^- ", "$"))
+        for fix in FIXES
+    ]
+    return any(re.match(p, line) for line in message.splitlines() for p in patterns)
+
+
+@pytest.fixture
+def computed(monkeypatch):
+    """Calls of what costs: the stack runner, and the lab's computations."""
+    from ui import compute, lab_math
+
+    calls = []
+
+    def spy(module, name):
+        real = getattr(module, name)
+
+        def wrapper(*args, **kwargs):
+            calls.append(name)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, wrapper)
+
+    spy(compute, "run_stack")
+    for name in ("token_vectors", "compare_norms", "running_stats", "dropout_views", "residual"):
+        spy(lab_math, name)
+    return calls
+
+
+def open_link(page: str, **query) -> AppTest:
+    """A lesson link opened in a fresh session: app.py (sidebar and all) on that page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.switch_page(page).run()
+
+
+@pytest.mark.parametrize("name", list(WORST_FOLLOW) + list(WORST_LAB))
+def test_a_link_over_the_work_budget_is_refused_with_what_to_lower(name, computed):
+    query = {**WORST_FOLLOW, **WORST_LAB}[name]
+    at = open_link(LAB if "section" in query else FOLLOW, **query)
+    no_exception(at)
+    assert computed == [] and not charts(at), "nothing over the budget is computed or drawn"
+    (message,) = budget_messages(at)
+    assert names_a_setting(message), message
+    assert at.text_area(key="w_text").value == query["text"]  # the text stays in the box
+    assert dict(at.query_params) == to_query(parse_query(query)[0])  # the link stays the link
+
+
+def test_the_controls_stay_to_lower_a_setting_with(computed):
+    at = open_link(FOLLOW, **WORST_FOLLOW["64 lines × 512 tokens, the default stack"])
+    assert budget_messages(at) and not computed
+    for key in ("w_d", "w_units"):
+        at.select_slider(key=key)  # the model's controls are drawn
+    at.slider(key="w_gamma").set_value(1.5).run()  # still over: still nothing computed
+    assert budget_messages(at) and not computed
+    at.text_area(key="w_text").input("Three short lines\nof a few words\neach").run()
+    no_exception(at)
+    assert charts(at) and not budget_messages(at), "lowered under the budget: computed"
+    assert computed == ["run_stack"]
+
+
+def test_a_suggestion_lowers_its_setting_with_one_click(computed):
+    at = open_link(LAB, **WORST_LAB["lab compare (ffn), 64 lines × 512 tokens × width 512"])
+    assert budget_messages(at)
+    at.button(key="budget_d").click().run()
+    no_exception(at)
+    assert not budget_messages(at) and charts(at)
+    assert "compare_norms" in computed
+    assert int(at.query_params["d"]) < 512
+    assert at.text_area(key="w_text").value == FULL_BATCH
+
+
+def test_the_refusal_speaks_korean():
+    at = open_link(FOLLOW, lang="ko", **WORST_FOLLOW["64 lines × 512 tokens, the default stack"])
+    no_exception(at)
+    (message,) = budget_messages(at, "ko")
+    assert names_a_setting(message, "ko"), message
