@@ -5,7 +5,7 @@ import streamlit as st
 from ui import shell
 from ui.i18n import t, use_language
 from ui.pages import PAGES
-from ui.server import nodelay_everywhere
+from ui.server import freeze_loaded_objects, nodelay_everywhere
 from ui.state import current, sync_url
 
 nodelay_everywhere()  # once per process: every rerun's messages go out at once (ui/server.py)
@@ -28,3 +28,6 @@ page = st.navigation(
 shell.sidebar()
 page.run()
 sync_url()
+# Once per process, after the first page has loaded every library: full collections stop
+# walking their objects (ui/server.py).
+freeze_loaded_objects()

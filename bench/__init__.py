@@ -29,17 +29,25 @@ SETTINGS_NAMES = ("default", "stress")
 
 def expected_figure_ids(pages) -> set[str]:
     """Every figure a full report holds, for these pages (ui.pages.PAGES)."""
-    ids = {"cold/first-plot"}
+    ids = {"cold/first-plot", "repaint/baseline"}
     for settings in SETTINGS_NAMES:
         ids |= {f"layer/{name}/{settings}" for name in LAYER_NAMES}
         for info in pages:
             page = Path(info.path).stem
-            ids |= {f"rerun/{page}/{settings}/repeat", f"rerun/{page}/{settings}/slider"}
-            ids |= {f"repaint/{page}/{settings}/first", f"repaint/{page}/{settings}/all"}
-            ids |= {f"bytes/{page}/{settings}", f"load/{page}/{settings}"}
-            ids.add(f"alone/{page}/{settings}")
+            ids |= {f"load/{page}/{settings}", f"alone/{page}/{settings}"}
+            for main in info.sliders:  # every main slider of the page (ui.pages.MainSlider)
+                row = f"{page}/{main.name}/{settings}"
+                ids |= {f"rerun/{row}/repeat", f"rerun/{row}/slider"}
+                ids |= {f"repaint/{row}/first", f"repaint/{row}/all", f"ratio/{row}"}
+                ids.add(f"bytes/{row}")
     for tag in ("gc-off", "gc-on"):
         ids |= {f"class/{tag}/{what}" for what in ("latency", "errors", "memory", "load")}
+    ids |= {f"class/worst-links/{what}" for what in ("latency", "errors", "pasted", "memory")}
+    ids |= {f"cost/{what}" for what in ("compute", "page", "memory")}
+    from .worst import WORST  # the worst lesson links, each as sent and lowered to fit
+
+    ids |= {f"worst/{name}{variant}" for name in WORST for variant in ("", "/fitted")}
+    ids |= {f"proxy/{what}" for what in ("latency", "errors", "memory", "split", "load")}
     for variant in ("float32", "float64", "python"):
         ids |= {f"lever/heatmap/{variant}/build", f"lever/heatmap/{variant}/bytes"}
     return ids

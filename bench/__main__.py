@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .live import CHROMIUM, ROOT
 
-SECTIONS = ("layers", "levers", "rerun", "browser", "class")
+SECTIONS = ("layers", "cost", "levers", "rerun", "worst", "browser", "class", "proxy")
 
 # Repetitions: (full, --quick). Quick is a smoke run that proves every measurement still works.
 PLAN = {
@@ -29,6 +29,11 @@ PLAN = {
     "sessions": (30, 2),
     "class_seconds": (60.0, 3.0),
     "period": (2.0, 2.0),
+    "cost_reps": (2, 1),
+    "worst_reps": (3, 1),
+    "proxy_replicas": (2, 2),
+    "proxy_sessions": (60, 4),
+    "proxy_seconds": (60.0, 3.0),
 }
 
 
@@ -108,6 +113,16 @@ def main(argv: list[str] | None = None) -> int:
             quick=args.quick,
         )
 
+    def cost_step():
+        from . import cost
+
+        return cost.measure(reps=plan["cost_reps"], quick=args.quick)
+
+    def worst_step():
+        from . import worst
+
+        return worst.measure(reps=plan["worst_reps"])
+
     def levers_step():
         from . import levers
 
@@ -148,11 +163,26 @@ def main(argv: list[str] | None = None) -> int:
             out_dir=out,
         )
 
+    def proxy_step():
+        from . import proxy
+
+        return proxy.measure(
+            PAGES,
+            replicas=plan["proxy_replicas"],
+            sessions=plan["proxy_sessions"],
+            duration=plan["proxy_seconds"],
+            period=plan["period"],
+            out_dir=out,
+        )
+
     step("layers", layers_step)
+    step("cost", cost_step)
     step("levers", levers_step)
     step("rerun", rerun_step)
+    step("worst", worst_step)
     step("browser", browser_step)
     step("class", class_step)
+    step("proxy", proxy_step)
 
     import torch
 

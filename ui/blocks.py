@@ -13,7 +13,7 @@ from layers.stack import RECURRENT, BlockResult, StackResult
 
 from .i18n import t
 from .settings import Settings
-from .shell import CHART_CONFIG
+from .shell import chart_config
 from .state import current
 
 MAX_ROWS = 128  # tokens shown in one heatmap; more cannot be read on a screen
@@ -36,7 +36,7 @@ def readable(values: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[st
 
 
 def chart(figure, key: str) -> None:
-    st.plotly_chart(figure, key=key, config=CHART_CONFIG)
+    st.plotly_chart(figure, key=key, config=chart_config(key, current()))
 
 
 def heatmap(
@@ -288,8 +288,9 @@ def block_title(block: BlockResult) -> str:
 
 
 def block_header(block: BlockResult) -> None:
-    st.markdown(f"#### {block_title(block)}")
+    # One element, not two: every element of a block costs each slider move a little.
     st.markdown(
+        f"#### {block_title(block)}\n\n"
         f":blue-badge[{shape_text(block.input.shape)} → {shape_text(block.output.shape)}] "
         f":gray-badge[{t('summary.params')}: {block.params:,}]"
     )

@@ -10,13 +10,13 @@ from layers.stack import PAD
 
 from . import controls, lab_code, lab_math
 from .blocks import chart, f32, heatmap, readable
-from .compute import capped
+from .compute import capped, lab_fits_budget
 from .downloads import downloads
 from .i18n import t
 from .safe import md_escape
 from .settings import CHOICES, LIMITS, Settings, parse_numbers
-from .shell import explain
-from .state import current, update, widget
+from .shell import code_panel, explain
+from .state import current, hidden, update, widget
 
 SAMPLE_BATCH = {
     "en": "The cat sat on the mat\nA dog barked at the mailman all morning\nBirds sing",
@@ -54,13 +54,8 @@ def _numbers_from(name: str):
 def norm_controls(per_feature: bool = False) -> None:
     """γ, β, ε, and in the LayerNorm section a γ and β for each feature."""
     controls.norm_controls()
-    if per_feature and st.toggle(
-        t("lab.per_feature"),
-        key="lab_per_feature",
-        value=bool(current().gammas or current().betas),
-        on_change=_per_feature_switched,
-    ):
-        c1, c2 = st.columns(2)
+    if per_feature and _per_feature_switch():
+        c1, c2 = controls.columns(("gammas", "betas"))  # no gap where a link hides one
         for col, name in ((c1, "gammas"), (c2, "betas")):
             with col:
                 widget(
@@ -76,6 +71,17 @@ def norm_controls(per_feature: bool = False) -> None:
             parse_numbers(st.session_state.get(f"w_{n}", "")) is None for n in ("gammas", "betas")
         ):
             st.error(t("lab.bad_numbers", low=LIMITS["gamma"][0], high=LIMITS["gamma"][1]))
+
+
+def _per_feature_switch() -> bool:
+    """The per-feature switch. Switching it off clears both lists, so a lesson link that hides
+    either list hides the switch too: the link's lists then decide, and still apply."""
+    on = bool(current().gammas or current().betas)
+    if hidden("gammas", "betas"):
+        return on
+    return st.toggle(
+        t("lab.per_feature"), key="lab_per_feature", value=on, on_change=_per_feature_switched
+    )
 
 
 def _per_feature_switched() -> None:
@@ -100,10 +106,7 @@ def _sentence_picker(vectors) -> int:
 
 
 def _code(torch_code: str, keras_code: str) -> None:
-    with st.expander(t("code.title")):
-        torch_tab, keras_tab = st.tabs(["PyTorch", "Keras 3"])
-        torch_tab.code(torch_code)
-        keras_tab.code(keras_code)
+    code_panel(lambda: (torch_code, keras_code), key="lab_code")
 
 
 # ---------------------------------------------------------------- LayerNorm, one step at a time
@@ -141,16 +144,17 @@ def layernorm_section(s: Settings, vectors, b: int) -> None:
             format_func=lambda r: t(f"lab.row_{r}"),
         )
     with c2:
-        st.button(
-            t("lab.load_example"),
-            key="load_example",
-            on_click=_load_example,
-            help=t("lab.load_example_help"),
-            type="primary",
-        )
+        if not hidden("row", "gamma", "beta", "gammas", "betas"):  # it sets them all
+            st.button(
+                t("lab.load_example"),
+                key="load_example",
+                on_click=_load_example,
+                help=t("lab.load_example_help"),
+                type="primary",
+            )
     if s.row == "token" and vectors is not None:
         tokens = vectors.batch.tokens[b]
-        c1, c2, c3 = st.columns(3)
+        c1, c2, c3 = controls.columns(("token", "scale", "shift"))  # no gap where one is hidden
         with c1:
             widget(
                 st.selectbox,
@@ -288,7 +292,8 @@ def compare_section(s: Settings, vectors, b: int) -> None:
     B, T, D = x.shape
     if B < 2:
         st.info(t("lab.need_batch"))
-        st.button(t("lab.sample_batch"), key="sample_batch", on_click=_sample_batch)
+        if not hidden("text"):  # it replaces the text
+            st.button(t("lab.sample_batch"), key="sample_batch", on_click=_sample_batch)
     options = [g for g in range(1, D + 1) if D % g == 0 and g <= 64]
     widget(
         st.segmented_control,
@@ -601,6 +606,8 @@ def lab_page() -> None:
         options=CHOICES["section"],
         format_func=lambda k: t(f"lab.section_{k}"),
     )
+    if not lab_fits_budget(s):  # over the work budget: said what to lower instead
+        return
     vectors = _vectors(s.text, s.d, s.seed)
     # LayerNorm's worked example and flat row need no sentence; everything else does.
     needs_words = s.section != "layernorm" or s.row == "token"

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
-from .i18n import t, use_language
+from .i18n import t, translate, use_language
 from .safe import md_escape
-from .settings import LIMITS
-from .state import current, notices, update, widget
+from .settings import LIMITS, Settings
+from .state import current, hidden, notices, update, widget
 
 # Larger type for a projector. Constant CSS only: nothing a user typed goes in here.
 PRESENTATION_CSS = """
@@ -17,7 +21,41 @@ html { font-size: 21px; }
 </style>
 """
 
-CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+CHART_CONFIG = {"displayModeBar": False, "responsive": True}  # no toolbar: presentation mode
+PNG_SCALE = 3  # a saved chart has 3× the pixels on screen: a half-width chart fills a slide
+# plotly.js's own words around its PNG button (its locale "en-US" dictionary), in our language
+PLOTLY_WORDS = {
+    "Download plot as a PNG": "chart.save_png",
+    "Preparing image - this may take a few seconds": "chart.preparing",
+    "Image download succeeded": "chart.saved",
+    "Sorry, there was a problem downloading your image!": "chart.save_failed",
+}
+
+
+def chart_config(key: str, settings: Settings) -> dict[str, Any]:
+    """Plotly's config for the chart with this Streamlit key.
+
+    On hover, a toolbar with one button: save the chart as a PNG at PNG_SCALE× its size on
+    screen, named for the chart (`layerscope-out3.png`). No zoom buttons (dragging still zooms,
+    a double click resets), no logo; `modeBarButtons` also replaces the fullscreen button that
+    Streamlit adds to the toolbar. In presentation mode: no toolbar at all, as before.
+    """
+    if settings.present:
+        return dict(CHART_CONFIG)
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", key).strip("-") or "chart"
+    words = {english: translate(settings.lang, k) for english, k in PLOTLY_WORDS.items()}
+    return {
+        **CHART_CONFIG,
+        "displayModeBar": "hover",
+        "modeBarButtons": [["toImage"]],
+        "displaylogo": False,
+        "toImageButtonOptions": {
+            "format": "png",
+            "filename": f"layerscope-{name}",
+            "scale": PNG_SCALE,
+        },
+        "locales": {"en-US": {"dictionary": words}},
+    }
 
 
 def sidebar() -> None:
@@ -52,6 +90,8 @@ def sidebar() -> None:
 
 
 def _reset() -> None:
+    """The model's settings back to their defaults, except what the teacher's link fixed: `hide`
+    stays, and so does every hidden control's value (nothing on the page could set it again)."""
     settings = current()
     defaults = type(settings)()
     update(
@@ -70,6 +110,7 @@ def _reset() -> None:
                 "stack",
                 "seed",
             )
+            if name not in settings.hide
         }
     )
     for key in list(st.session_state):
@@ -107,3 +148,19 @@ def explain(text: str, equation: str | None = None) -> None:
         st.markdown(text)
         if equation:
             st.latex(equation)
+
+
+def code_panel(make: Callable[[], tuple[str, str]], key: str) -> None:
+    """ "Show the code": a switch, then the PyTorch and Keras programs `make()` writes.
+
+    A switch rather than an expander: an expander's body runs and is sent on every rerun, and
+    these two blocks of code cost a slider move ~25 ms in the browser for a panel that is
+    closed almost always (measured with `python -m bench`). Nothing at all with `hide=code`.
+    """
+    if hidden("code"):
+        return
+    if st.toggle(t("code.title"), key=key):
+        torch_code, keras_code = make()
+        torch_tab, keras_tab = st.tabs(["PyTorch", "Keras 3"])
+        torch_tab.code(torch_code)
+        keras_tab.code(keras_code)

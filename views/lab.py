@@ -1,8 +1,19 @@
 """The normalization and dropout lab: LayerNorm step by step, four norms, dropout, Add & Norm."""
 
+import streamlit as st
+
 from ui import lab, shell
 from ui.state import sync_url
 
 shell.page_header("lab.title", "lab.idea")
-lab.lab_page()
+
+
+# A slider moved in the lab reruns the lab only, not the sidebar and the heading.
+@st.fragment
+def body() -> None:
+    lab.lab_page()
+    sync_url()  # a fragment's rerun keeps the address bar a lesson link too
+
+
+body()
 sync_url()
