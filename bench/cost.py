@@ -11,14 +11,15 @@ model's estimate:
 - *memory*: the bytes a stack's result really keeps (every distinct tensor storage reachable
   from it) against the model's bytes.
 
-With `--fit` it then fits the prices (`SECONDS`) to the timings: non-negative least squares
-on the relative error, and prints them, with the margin that covers the worst under-estimate,
-ready to paste into layers/cost.py. Without `--fit` it checks the committed prices: measured
-÷ estimated per request, which must stay ≤ 1 where it matters (the estimate errs high).
+With `--fit` it then fits the prices (`SECONDS`) to the fastest run of each request:
+non-negative least squares on the relative error, and prints them with the margin (see
+`fit`), ready to paste into layers/cost.py. Without `--fit` it checks the committed prices:
+measured ÷ estimated per request, which must stay ≤ 1 where it matters (the estimate errs
+high). `--save` keeps the timings in a JSON file, `--load` fits files saved before (pooled).
 
-As part of `python -m bench` (section `cost`) it reports those ratios as two figures.
-While it measures, the budget is lifted (layers.cost.BUDGET_S), so that pages over it still
-compute and can be timed.
+As part of `python -m bench` (section `cost`) it reports those ratios as three figures
+(compute, page, memory). While it measures, the budget is lifted (layers.cost.BUDGET_S and
+BUDGET_BYTES), so that requests over it still compute and can be timed.
 """
 
 from __future__ import annotations

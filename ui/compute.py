@@ -24,11 +24,18 @@ from .state import current, update
 MAX_CHARS = 20_000  # characters of text that are tokenized; the rest stays in the box
 
 
+# Stack results kept for every session of the process. Each keeps at most cost.BUDGET_BYTES
+# (64 MB: a bigger one is refused before it is computed), so the cache holds at most about 1 GB,
+# and lessons' results (20 MB at the stress settings) far less. A computation at lesson sizes
+# takes milliseconds, so a missed entry costs little; memory is what a replica runs out of.
+STACK_CACHE_ENTRIES = 16
+
+
 def capped(text: str) -> str:
     return text[:MAX_CHARS]
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=STACK_CACHE_ENTRIES, show_spinner=False)
 def _run(
     text: str,
     stack: tuple[str, ...],

@@ -100,6 +100,12 @@ def test_resources_hold_a_replica_and_leave_the_cpu_unthrottled():
     limit = mebibytes(resources["limits"]["memory"])
     assert request >= 300 * 1e6 / 2**20, "a replica is about 300 MB resident (README)"
     assert limit >= 2 * request
+    # The result cache at its worst, every entry at the work budget's memory limit, on top.
+    from layers.cost import BUDGET_BYTES
+    from ui.compute import STACK_CACHE_ENTRIES
+
+    worst = 320e6 + STACK_CACHE_ENTRIES * BUDGET_BYTES
+    assert limit * 2**20 >= worst, f"the cache alone may keep {worst / 1e9:.1f} GB"
     assert "cpu" not in resources["limits"], "a CPU limit throttles every slider move"
 
 

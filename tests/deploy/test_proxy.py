@@ -29,6 +29,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
+from async_support import run_async
 
 from bench.proxy import ProxiedSession, Served, cookie_name, running
 
@@ -171,7 +172,7 @@ def test_two_classes_through_the_proxy_survive_a_replica_dying(haproxy, tmp_path
     try:
         served.start()
         served.wait_ready()
-        asyncio.run(asyncio.wait_for(_class(served), timeout=300))
+        run_async(asyncio.wait_for(_class(served), timeout=300))
         pids = served.pids()
         assert served.stop() == 0, served.tail()
         served.wait_for(r"^serve: stopped$", 10)

@@ -3,6 +3,8 @@
 import asyncio
 import socket
 
+from async_support import run_async
+
 from ui.server import has_nodelay, nodelay_everywhere, nodelay_on_open_sockets
 
 
@@ -41,4 +43,4 @@ def test_connections_asyncio_accepts_later_get_nodelay():
             finally:
                 server.close()
 
-    assert asyncio.run(scenario())
+    assert run_async(scenario())
