@@ -1,4 +1,4 @@
-""""Show the code" is a switch: closed, nothing of the code is drawn (nor written); open, the
+"""The "show the code" switch: closed, nothing of the code is drawn (nor written); open, the
 PyTorch and Keras programs of the page's own numbers are there, on both pages."""
 
 import pytest
