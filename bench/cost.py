@@ -184,7 +184,7 @@ def estimate(case: Case, *, with_page: bool):
 
 
 # ----------------------------------------------------------------------------- measuring
-def _kept_bytes(result) -> int:
+def kept_bytes(result) -> int:
     """Bytes of every distinct tensor storage a stack's result holds (blocks and layers)."""
     import torch
 
@@ -229,7 +229,7 @@ def _compute_stack(case: Case, seed: int) -> tuple[float, int]:
     )
     seconds = time.perf_counter() - start
     assert result.problem is None, (case, result.problem)
-    return seconds, _kept_bytes(result)
+    return seconds, kept_bytes(result)
 
 
 def _compute_lab(case: Case, seed: int) -> tuple[float, int]:

@@ -7,14 +7,13 @@ result keeps.
 """
 
 import ast
-import dataclasses
 from pathlib import Path
 
 import pytest
-import torch
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from bench.cost import kept_bytes  # what a result really keeps, as the bench measures it
 from layers import cost
 from layers.stack import (
     MAX_BLOCKS,
@@ -268,28 +267,6 @@ def test_suggestions_come_least_change_first():
 
 
 # ----------------------------------------------------------------------------- memory
-def kept_bytes(result) -> int:
-    """Every distinct tensor storage a result holds, as the app's cache keeps it."""
-    seen = {}
-
-    def visit(value):
-        if isinstance(value, torch.Tensor):
-            seen[value.untyped_storage().data_ptr()] = value.untyped_storage().nbytes()
-        elif isinstance(value, torch.nn.Module):
-            for tensor in [*value.parameters(), *value.buffers()]:
-                visit(tensor)
-        elif dataclasses.is_dataclass(value) and not isinstance(value, type):
-            for f in dataclasses.fields(value):
-                visit(getattr(value, f.name))
-        elif isinstance(value, list | tuple):
-            for item in value:
-                visit(item)
-
-    visit(result.blocks)
-    visit(result.batch.ids)
-    return sum(seen.values())
-
-
 @pytest.mark.parametrize(
     "names",
     [
