@@ -24,7 +24,9 @@ SAMPLE_BATCH = {
 }
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+# Token vectors are (B, T, D) float32, up to 67 MB each (64 lines × 512 tokens × width 512):
+# eight of them keep at most about 0.5 GB; they take milliseconds to make again.
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _vectors(text: str, d: int, seed: int):
     return lab_math.token_vectors(capped(text), d, seed)
 

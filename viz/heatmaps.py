@@ -19,6 +19,8 @@ from numpy.typing import ArrayLike
 
 from . import theme
 
+GAP_CELLS = 48  # a mask heatmap keeps gaps between its cells up to this many rows or columns
+
 
 def _hovertemplate(y_title: str, x_title: str, value_name: str, value: str = "%{z:.4f}") -> str:
     """`y`, `x` and the value, one per line, each named by the caller."""
@@ -219,8 +221,10 @@ def mask_heatmap(
             yanchor="top",
             ticks="",
         ),
-        xgap=1,
-        ygap=1,
+        # Thin gaps keep cells apart while cells are large; at a screenful of tokens they would
+        # hide the colours and make plotly.js draw every cell apart (slow at 128 × 128).
+        xgap=1 if cols <= GAP_CELLS else 0,
+        ygap=1 if rows <= GAP_CELLS else 0,
         hovertemplate=_hovertemplate(y_title, x_title, kept_name, "%{z:.0f}"),
         hoverongaps=False,
     )

@@ -116,3 +116,12 @@ def test_the_browser_dict_is_made_once_and_equals_a_fresh_one():
     fig = viz.token_heatmap(VALUES, TOKENS, title="dict once")
     assert fig.to_dict() is fig.to_dict()
     assert fig.to_dict() == viz.token_heatmap.uncached(VALUES, TOKENS, title="dict once").to_dict()
+
+
+def test_mask_cells_keep_their_gaps_only_while_they_are_large():
+    small = viz.mask_heatmap(np.ones((4, 4)), ["a", "b", "c", "d"]).to_dict()["data"][0]
+    wide = viz.mask_heatmap(np.ones((4, 128)), ["a", "b", "c", "d"]).to_dict()["data"][0]
+    tall = viz.mask_heatmap(np.ones((128, 4)), [str(i) for i in range(128)]).to_dict()["data"][0]
+    assert (small["xgap"], small["ygap"]) == (1, 1)
+    assert (wide["xgap"], wide["ygap"]) == (0, 1)
+    assert (tall["xgap"], tall["ygap"]) == (1, 0)
