@@ -42,6 +42,7 @@ RATIO = "3a. Slider → every changed plot repainted, against the naive baseline
 BYTES = "2. Bytes sent to the browser per interaction"
 LOAD = "5b. Opening a link (warm server)"
 BASELINE_SLIDER = 'input[type="range"]'  # the naive page has one slider
+RETRIES = 3  # extra moves allowed when one is lost (counted in the row's note)
 
 
 def slider_selector(key: str) -> str:
@@ -107,7 +108,13 @@ def _move(page, selector: str) -> dict:
     reset_probe(page)
     handle.press(key)
     try:
-        page.wait_for_function("() => window.__ls.runs.length > 0", timeout=60_000, polling=20)
+        # A finished run, or (a fragment run can start and end between two observations of the
+        # app's script state) a plot that already shows new data.
+        page.wait_for_function(
+            "() => window.__ls.runs.length > 0 || Object.keys(window.__ls.changes).length > 0",
+            timeout=30_000,
+            polling=20,
+        )
         wait_idle(page, timeout=60)
     except Exception as error:  # one lost move is a finding, not a reason to stop
         return {
@@ -257,17 +264,23 @@ def slider_moves(
     selector = slider_selector(main.key)
     samples: list[dict] = []
     paired: list[dict] = []  # the baseline's moves made between this slider's moves
+    lost = 0
     started = time.perf_counter()
     try:
         if page.locator(selector).count() == 0:
             errors.append(f"no slider {main.key} on the page")
         else:
-            for i in range(warmup + moves):
+            for i in range(warmup + moves + RETRIES):
                 sample = _move(page, selector)
                 twin = _move(baseline_page, BASELINE_SLIDER)
-                if i >= warmup:
+                if i >= warmup and sample["all"] is not None and twin["all"] is not None:
                     samples.append(sample)
                     paired.append(twin)
+                elif i >= warmup:  # a lost move is reported, and another one made in its place
+                    lost += 1
+                    errors.append(sample["error"] or twin["error"] or "a move repainted nothing")
+                if len(samples) == moves:
+                    break
             if profile_dir is not None:
                 _cpu_profile(
                     page,
@@ -285,7 +298,7 @@ def slider_moves(
         flush=True,
     )
     no_repaint = sum(1 for s in samples if s["first"] is None)
-    errors += sorted({s["error"] for s in samples if s["error"]})
+    errors = ([f"{lost} moves lost and made again"] if lost else []) + sorted(set(errors))
     what = f"`{main.key}`" + (
         f" ({', '.join(f'{k}={v}' for k, v in main.query)})" if main.query else ""
     )
