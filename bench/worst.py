@@ -63,34 +63,12 @@ def _settings(query: dict[str, str]):
 
 def estimate(path: str, query: dict[str, str]):
     """The cost model's estimate of a link and its suggestions, as the page computes them."""
-    from layers import cost
-    from layers.stack import parse_stack, tokenize_batch
-    from ui.compute import MAX_CHARS
-    from ui.settings import WIDTHS, head_options, heads_width
+    from ui import compute
 
     s = _settings(query)
-    batch = tokenize_batch(s.text[:MAX_CHARS])
-    B, T = batch.ids.shape
-    V = batch.vocab_size
     if path == "lab":
-        found = cost.lab_suggestions(
-            s.section, B, T, s.d, vocab=V, sublayer=s.sublayer, widths=WIDTHS
-        )
-        return cost.lab_estimate(s.section, B, T, s.d, vocab=V, sublayer=s.sublayer), found
-    specs = parse_stack(s.stack)
-    found = cost.stack_suggestions(
-        B,
-        T,
-        specs,
-        d_model=s.d,
-        units=s.units,
-        heads=s.heads,
-        vocab=V,
-        widths=WIDTHS,
-        head_options=head_options(heads_width(s)),
-    )
-    est = cost.stack_estimate(B, T, specs, d_model=s.d, units=s.units, heads=s.heads, vocab=V)
-    return est, found
+        return compute.lab_estimate(s), compute.lab_suggestions(s)
+    return compute.stack_estimate(s), compute.stack_suggestions(s)
 
 
 def fitted(path: str, query: dict[str, str]) -> tuple[dict[str, str], str]:

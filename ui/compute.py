@@ -19,7 +19,7 @@ from layers.stack import StackResult, parse_stack, run_stack, tokenize_batch
 from .i18n import t
 from .safe import md_escape
 from .settings import WIDTHS, Settings, head_options, heads_width
-from .state import current, update
+from .state import hidden, update
 
 MAX_CHARS = 20_000  # characters of text that are tokenized; the rest stays in the box
 
@@ -103,21 +103,11 @@ def stack_estimate(settings: Settings) -> cost.Estimate:
     return cost.stack_estimate(B, T, specs, d_model=s.d, units=s.units, heads=s.heads, vocab=V)
 
 
-def lab_estimate(settings: Settings) -> cost.Estimate:
-    """The lab's cost at these settings: the open section on the sentences' vectors."""
+def stack_suggestions(settings: Settings) -> list[cost.Suggestion]:
+    """Each setting's largest value that brings the Follow page within the budget alone."""
     B, T, V = batch_shape(settings.text)
     s = settings
-    return cost.lab_estimate(s.section, B, T, s.d, vocab=V, sublayer=s.sublayer)
-
-
-def stack_fits_budget(settings: Settings) -> bool:
-    """Whether the Follow page may compute its stack; if not, the page says what to lower."""
-    estimate = stack_estimate(settings)
-    if estimate.fits:
-        return True
-    B, T, V = batch_shape(settings.text)
-    s = settings
-    found = cost.stack_suggestions(
+    return cost.stack_suggestions(
         B,
         T,
         parse_stack(s.stack),
@@ -128,20 +118,36 @@ def stack_fits_budget(settings: Settings) -> bool:
         widths=WIDTHS,
         head_options=head_options(heads_width(s)),
     )
-    over_budget(estimate, found, heaviest=True)
-    return False
+
+
+def lab_estimate(settings: Settings) -> cost.Estimate:
+    """The lab's cost at these settings: the open section on the sentences' vectors."""
+    B, T, V = batch_shape(settings.text)
+    s = settings
+    return cost.lab_estimate(s.section, B, T, s.d, vocab=V, sublayer=s.sublayer)
+
+
+def lab_suggestions(settings: Settings) -> list[cost.Suggestion]:
+    """Each setting's largest value that brings the lab's open section within the budget."""
+    B, T, V = batch_shape(settings.text)
+    s = settings
+    return cost.lab_suggestions(s.section, B, T, s.d, vocab=V, sublayer=s.sublayer, widths=WIDTHS)
+
+
+def stack_fits_budget(settings: Settings) -> bool:
+    """Whether the Follow page may compute its stack; if not, the page says what to lower."""
+    estimate = stack_estimate(settings)
+    if not estimate.fits:
+        over_budget(estimate, stack_suggestions(settings), heaviest=True)
+    return estimate.fits
 
 
 def lab_fits_budget(settings: Settings) -> bool:
     """Whether the lab may compute its open section; if not, the page says what to lower."""
     estimate = lab_estimate(settings)
-    if estimate.fits:
-        return True
-    B, T, V = batch_shape(settings.text)
-    s = settings
-    found = cost.lab_suggestions(s.section, B, T, s.d, vocab=V, sublayer=s.sublayer, widths=WIDTHS)
-    over_budget(estimate, found, heaviest=False)
-    return False
+    if not estimate.fits:
+        over_budget(estimate, lab_suggestions(settings), heaviest=False)
+    return estimate.fits
 
 
 def _seconds(value: float) -> str:
@@ -188,8 +194,7 @@ def over_budget(estimate: cost.Estimate, found: list[cost.Suggestion], *, heavie
     else:
         lines.append(t("budget.lower_several"))
     st.warning("\n\n".join(lines), icon="⏳")
-    hide = getattr(current(), "hide", ())  # a lesson link may hide a control
-    clickable = [s for s in found if s.setting in BUTTONS and s.setting not in hide]
+    clickable = [s for s in found if s.setting in BUTTONS and not hidden(s.setting)]
     for column, s in zip(st.columns(len(clickable)) if clickable else (), clickable, strict=True):
         column.button(
             t(f"budget.use_{s.setting}", value=s.value),
