@@ -378,8 +378,11 @@ def _feed(digest, value) -> None:
         digest.update(f"{type(value).__name__}:{value!r};".encode())
     elif isinstance(value, (list, tuple)):
         digest.update(f"{type(value).__name__}{len(value)}[".encode())
-        for item in value:
-            _feed(digest, item)
+        if all(type(item) is str for item in value):  # labels: one update, each length-prefixed
+            digest.update("".join(f"{len(item)}:{item}" for item in value).encode())
+        else:
+            for item in value:
+                _feed(digest, item)
         digest.update(b"]")
     elif isinstance(value, dict):
         digest.update(f"d{len(value)}{{".encode())
