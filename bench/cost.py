@@ -3,7 +3,8 @@
 `python -m bench.cost` (alone) times a grid of requests three ways and compares each with the
 model's estimate:
 
-- *compute*: `run_stack` on a batch, and the lab's computations per section (ui/lab_math.py),
+- *compute*: `run_stack` on a batch, and the lab's computations per section
+  (lessons/lab/compute.py),
   called directly: the counts of layers/cost.py without the page;
 - *page*: the first run of a lesson link under AppTest (the script run itself, timed by
   wrapping `ScriptRunner._run_script`; a new seed each time so the cached stack misses):
@@ -233,10 +234,10 @@ def _compute_stack(case: Case, seed: int) -> tuple[float, int]:
 
 
 def _compute_lab(case: Case, seed: int) -> tuple[float, int]:
-    """What a lab section computes, as ui/lab.py calls it (the token vectors included)."""
+    """What a lab section computes, as lessons/lab/ calls it (the token vectors included)."""
     import torch
 
-    from ui import lab_math
+    from lessons.lab import compute as lab_math
 
     start = time.perf_counter()
     vectors = lab_math.token_vectors(text_for(case.B, case.T), case.d, seed)

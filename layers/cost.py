@@ -101,8 +101,8 @@ MARGIN = 1.9
 GATES = {"rnn": 1, "lstm": 4, "gru": 3}  # G: weight blocks of a recurrent cell
 KEPT = {"rnn": 1, "lstm": 6, "gru": 4}  # (B, T, U) tensors its trace keeps: h; i f g o c h; r z n h
 SEQUENCE_ONLY = {"rnn", "lstm", "gru", "attention", "encoder", "ffn"}  # as layers.stack
-MANY_MASKS = 2000  # the lab's dropout sums (ui/lab_math.MANY_MASKS)
-RUNNING_STEPS = 30  # the lab's BatchNorm running statistics (ui/lab_math.running_stats)
+MANY_MASKS = 2000  # the lab's dropout sums (lessons/lab/compute.MANY_MASKS)
+RUNNING_STEPS = 30  # the lab's BatchNorm running statistics (lessons/lab/compute.running_stats)
 LAB_SECTIONS = ("layernorm", "compare", "dropout", "residual")
 F32 = 4  # bytes
 
@@ -309,7 +309,7 @@ def lab_estimate(
 ) -> Estimate:
     """One section of the normalization and dropout lab, on the sentences' (B, T, D) vectors.
 
-    What each section computes is in ui/lab_math.py; every section starts from the token
+    What each section computes is in lessons/lab/compute.py; every section starts from the token
     vectors (an embedding of the text), which the page keeps in its cache.
     """
     if section not in LAB_SECTIONS:

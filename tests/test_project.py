@@ -85,3 +85,39 @@ def test_ruff_is_clean():
         [sys.executable, "-m", "ruff", "check", "."], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# DESIGN.md §3: dependencies point one way, views → lessons → ui, viz, layers.
+MAY_IMPORT = {
+    "layers": set(),
+    "viz": set(),
+    "ui": {"layers", "viz"},
+    "lessons": {"ui", "layers", "viz"},
+    "views": {"lessons", "ui", "layers", "viz"},
+}
+
+
+def _project_imports(path: Path) -> set[str]:
+    """The project folders a module imports from (absolute imports only: relative ones stay
+    inside the module's own package)."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+    return names & set(MAY_IMPORT)
+
+
+def test_folders_import_only_in_the_direction_design_allows():
+    for folder, allowed in MAY_IMPORT.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            wrong = _project_imports(path) - allowed - {folder}
+            assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_every_page_body_lives_in_a_lesson_package():
+    # ui/ keeps what two or more pages share; a page's sections live in lessons/<page>/.
+    assert not list((ROOT / "ui").glob("lab*.py"))
+    for view in (ROOT / "views").glob("*.py"):
+        assert len(view.read_text(encoding="utf-8").splitlines()) <= 100, view.name

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from ui import lab, shell
+from lessons.lab.page import lab_page
+from ui import shell
 from ui.state import sync_url
 
 shell.page_header("lab.title", "lab.idea")
@@ -11,7 +12,7 @@ shell.page_header("lab.title", "lab.idea")
 # A slider moved in the lab reruns the lab only, not the sidebar and the heading.
 @st.fragment
 def body() -> None:
-    lab.lab_page()
+    lab_page()
     sync_url()  # a fragment's rerun keeps the address bar a lesson link too
 
 

@@ -290,7 +290,8 @@ def names_a_setting(message: str, lang: str = "en") -> bool:
 @pytest.fixture
 def computed(monkeypatch):
     """Calls of what costs: the stack runner, and the lab's computations."""
-    from ui import compute, lab_math
+    from lessons.lab import compute as lab_math
+    from ui import compute
 
     calls = []
 

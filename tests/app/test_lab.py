@@ -6,8 +6,8 @@ import torch
 from app_support import chart, decode, no_exception
 
 from layers import LayerNorm
+from lessons.lab.common import SAMPLE_BATCH
 from ui.i18n import translate
-from ui.lab import SAMPLE_BATCH
 from ui.safe import md_escape
 
 LAB = "views/lab.py"

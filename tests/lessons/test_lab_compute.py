@@ -2,7 +2,7 @@
 
 import torch
 
-from ui import lab_math
+from lessons.lab import compute as lab_math
 
 
 def vectors(text="the cat sat on the mat\na dog barked loudly", d=8):

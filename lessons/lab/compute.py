@@ -1,7 +1,7 @@
 """The computations behind the normalization and dropout lab (torch only, no Streamlit).
 
 Each function takes plain values, calls the teaching layers in `layers/`, and returns tensors
-the page draws; `ui/lab.py` caches them per setting.
+the page draws; `lessons/lab/` caches them per setting.
 """
 
 from __future__ import annotations

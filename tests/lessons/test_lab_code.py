@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from ui import lab_code, lab_math
+from lessons.lab import code as lab_code
+from lessons.lab import compute as lab_math
 
 KERAS = pytest.mark.keras
 

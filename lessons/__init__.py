@@ -1,0 +1,1 @@
+"""Lesson packages: one per page (DESIGN.md §3)."""
