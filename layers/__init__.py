@@ -28,7 +28,13 @@ from .blocks import (
     TransformerEncoderBlock,
 )
 from .dropout import Dropout, DropoutTrace
-from .embedding import Embedding, EmbeddingTrace
+from .embedding import (
+    Embedding,
+    EmbeddingGrad,
+    EmbeddingTrace,
+    embedding_backward,
+    embedding_grad,
+)
 from .feedforward import FeedForward, FeedForwardTrace
 from .normalization import (
     BatchNorm1d,
@@ -67,6 +73,7 @@ __all__ = [
     "Dropout",
     "DropoutTrace",
     "Embedding",
+    "EmbeddingGrad",
     "EmbeddingTrace",
     "EncoderTrace",
     "FeedForward",
@@ -85,6 +92,8 @@ __all__ = [
     "TransformerDecoderBlock",
     "TransformerEncoderBlock",
     "causal_mask",
+    "embedding_backward",
+    "embedding_grad",
     "make_generator",
     "one_hot",
     "pad_sequences",
