@@ -107,3 +107,28 @@ def test_embedding_shapes_match_keras(keras):
     looked_up, _ = ours(torch.tensor([[3, 57, 35]]))
     assert tuple(out.shape) == tuple(looked_up.shape) == (1, 3, 100)
     assert tuple(theirs.get_weights()[0].shape) == tuple(ours.weight.shape) == (64, 100)
+
+
+def test_tutorial_coffee_keras_dense_on_one_hot_is_an_embedding_lookup(keras):
+    from layers import Embedding, Tokenizer, one_hot
+
+    sentence = "i i i i need some more coffee coffee coffee"
+    ids = np.array(Tokenizer().fit_on_texts([sentence]).texts_to_sequences([sentence]))  # (1, 10)
+    encoded = one_hot(ids, 8).numpy()  # (1, 10, 8), the tutorial's width
+    kernel = torch.randn(8, 2, generator=make_generator(5, "coffee")).numpy()  # Keras: (in, out)
+    dense = keras.layers.Dense(2, use_bias=False)
+    dense.build((None, None, 8))
+    assert tuple(dense.get_weights()[0].shape) == (8, 2)
+    dense.set_weights([kernel])
+    projected = np.asarray(keras.ops.convert_to_numpy(dense(encoded)))  # (1, 10, 2)
+    np.testing.assert_array_equal(projected, kernel[ids])
+    # The same numbers from Keras' Embedding and from ours, with the kernel as the table.
+    table = keras.layers.Embedding(8, 2)
+    table.build((None, None))
+    table.set_weights([kernel])
+    np.testing.assert_array_equal(np.asarray(keras.ops.convert_to_numpy(table(ids))), projected)
+    ours = Embedding(8, 2)
+    with torch.no_grad():
+        ours.weight.copy_(torch.from_numpy(kernel))
+    looked_up, _ = ours(torch.from_numpy(ids))
+    np.testing.assert_array_equal(looked_up.detach().numpy(), projected)

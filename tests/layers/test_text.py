@@ -5,8 +5,11 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from torch import nn
 
 from layers import Embedding, Tokenizer, one_hot, pad_sequences, text_to_word_sequence
+
+COFFEE = "i i i i need some more coffee coffee coffee"
 
 
 def test_tutorial_tokenizer_drops_the_unknown_word():
@@ -85,20 +88,29 @@ def test_pad_sequences_rejects_bad_options(kwargs, message):
         pad_sequences([[1]], **kwargs)
 
 
+def test_pad_sequences_value_fills_the_padding_not_the_tokens():
+    padded = pad_sequences([[1, 2, 3, 4], [5]], maxlen=3, padding="pre", value=-1)
+    np.testing.assert_array_equal(padded, [[2, 3, 4], [-1, -1, 5]])
+    longer = pad_sequences([[1, 2]], maxlen=5, padding="post", truncating="pre", value=9)
+    np.testing.assert_array_equal(longer, [[1, 2, 9, 9, 9]])
+
+
 @pytest.mark.keras
 @given(
     sequences=st.lists(st.lists(st.integers(1, 50), max_size=8), min_size=1, max_size=5),
+    # 1…10 against lengths 0…8: maxlen below, equal to and above the lengths.
     maxlen=st.one_of(st.none(), st.integers(1, 10)),
     padding=st.sampled_from(["pre", "post"]),
     truncating=st.sampled_from(["pre", "post"]),
+    value=st.sampled_from([0, -1, 7]),
+    dtype=st.sampled_from(["int32", "int64", "float32"]),
 )
-def test_pad_sequences_matches_keras(keras, sequences, maxlen, padding, truncating):
+def test_pad_sequences_matches_keras(keras, sequences, maxlen, padding, truncating, value, dtype):
     if maxlen is None and not any(sequences):
         maxlen = 1  # Keras cannot build a (B, 0) array from all-empty sequences
-    expected = keras.utils.pad_sequences(
-        sequences, maxlen=maxlen, padding=padding, truncating=truncating
-    )
-    ours = pad_sequences(sequences, maxlen=maxlen, padding=padding, truncating=truncating)
+    options = dict(maxlen=maxlen, padding=padding, truncating=truncating, value=value, dtype=dtype)
+    expected = keras.utils.pad_sequences(sequences, **options)
+    ours = pad_sequences(sequences, **options)
     assert ours.dtype == expected.dtype
     np.testing.assert_array_equal(ours, expected)
 
@@ -135,3 +147,104 @@ def test_tokenizer_round_trip_property(texts):
     assert tokenizer.sequences_to_texts(sequences) == [" ".join(w) for w in words]
     counts = [tokenizer.word_counts[w] for w in list(tokenizer.word_index)[1:]]
     assert counts == sorted(counts, reverse=True)
+
+
+# Keras' own legacy Tokenizer, which Keras 3 still ships privately, is the reference.
+
+KERAS_WORDS = [
+    "the",
+    "The",
+    "CAT",
+    "cat",
+    "고양이",
+    "고양이가",
+    "나는",
+    "earth!",
+    "hi,",
+    "don't",
+    "<b>",
+    "oov",
+    "<OOV>",
+    "x-y",
+    "Ünïcode",
+    "...",
+]
+KERAS_SEPARATORS = [" ", "  ", ", ", "!", "\n", "\t"]
+keras_texts = st.builds(
+    lambda words, sep: sep.join(words),
+    st.lists(st.sampled_from(KERAS_WORDS), max_size=8),
+    st.sampled_from(KERAS_SEPARATORS),
+)
+
+
+@pytest.fixture(scope="module")
+def keras_tokenizer(keras):
+    from keras.src.legacy.preprocessing.text import Tokenizer as KerasTokenizer
+
+    return KerasTokenizer
+
+
+@pytest.mark.keras
+@given(
+    texts=st.lists(keras_texts, max_size=5),
+    new_texts=st.lists(keras_texts, max_size=4),
+    num_words=st.one_of(st.none(), st.integers(1, 12)),
+    oov_token=st.sampled_from([None, "<OOV>"]),
+    sequences=st.lists(st.lists(st.integers(0, 20), max_size=6), max_size=3),
+)
+def test_tokenizer_matches_keras(
+    keras_tokenizer, texts, new_texts, num_words, oov_token, sequences
+):
+    ours = Tokenizer(num_words=num_words, oov_token=oov_token).fit_on_texts(texts)
+    theirs = keras_tokenizer(num_words=num_words, oov_token=oov_token)
+    theirs.fit_on_texts(texts)
+    assert dict(ours.word_counts) == dict(theirs.word_counts)
+    assert list(ours.word_counts) == list(theirs.word_counts)  # first-seen order
+    assert list(ours.word_index.items()) == list(theirs.word_index.items())  # rank order
+    assert ours.index_word == theirs.index_word
+    assert ours.document_count == theirs.document_count
+    assert ours.texts_to_sequences(new_texts + texts) == theirs.texts_to_sequences(
+        new_texts + texts
+    )
+    assert ours.sequences_to_texts(sequences) == theirs.sequences_to_texts(sequences)
+
+
+@pytest.mark.keras
+def test_an_oov_token_that_is_also_a_word_is_numbered_as_keras_does(keras_tokenizer):
+    # The word's own rank overwrites index 1 in word_index, and index 1 stays unnamed.
+    ours = Tokenizer(oov_token="cat").fit_on_texts(["cat dog cat"])
+    theirs = keras_tokenizer(oov_token="cat")
+    theirs.fit_on_texts(["cat dog cat"])
+    assert ours.word_index == theirs.word_index == {"cat": 2, "dog": 3}
+    assert ours.index_word == theirs.index_word
+    assert ours.texts_to_sequences(["dog bird"]) == theirs.texts_to_sequences(["dog bird"])
+
+
+# The coffee example: a bias-free Dense layer on one-hot vectors is an embedding lookup.
+
+
+def test_tutorial_coffee_sentence_is_numbered_by_count():
+    tokenizer = Tokenizer().fit_on_texts([COFFEE])
+    assert tokenizer.word_index == {"i": 1, "coffee": 2, "need": 3, "some": 4, "more": 5}
+    assert tokenizer.texts_to_sequences([COFFEE]) == [[1, 1, 1, 1, 3, 4, 5, 2, 2, 2]]
+    # Five words and the padding id 0 need six rows; the tutorial's one-hot width is 8, so
+    # rows 6 and 7 (and 0, which no word has) are never picked.
+    assert tokenizer.vocab_size == 6
+
+
+def test_tutorial_coffee_dense_without_bias_on_one_hot_picks_weight_rows(randomize):
+    ids = torch.tensor(Tokenizer().fit_on_texts([COFFEE]).texts_to_sequences([COFFEE]))  # (1, 10)
+    encoded = one_hot(ids, 8)  # (1, 10, 8)
+    dense = randomize(nn.Linear(8, 2, bias=False))  # weight (2, 8): torch stores (out, in)
+    table = dense.weight.detach().T  # (8, 2): row v is what id v maps to
+    with torch.no_grad():
+        projected = dense(encoded)  # (1, 10, 8) -> (1, 10, 2)
+    torch.testing.assert_close(projected, table[ids], rtol=0, atol=0)
+    embedding = Embedding(8, 2)
+    with torch.no_grad():
+        embedding.weight.copy_(table)
+    looked_up, _ = embedding(ids)
+    torch.testing.assert_close(projected, looked_up.detach(), rtol=0, atol=0)
+    # The same rows for the same word: "i" four times, "coffee" three times.
+    assert torch.equal(projected[0, 0], projected[0, 3])
+    assert torch.equal(projected[0, 7], projected[0, 9])
