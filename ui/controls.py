@@ -187,13 +187,7 @@ def model_controls() -> None:
     s = current()
     c1, c2, c3 = columns(("d", "heads", "units"))
     with c1:
-        widget(
-            st.select_slider,
-            t("control.d"),
-            "d",
-            options=_with(WIDTHS, s.d),
-            help=t("control.d_help"),
-        )
+        width_control()
     with c2:
         width = heads_width(s)  # what reaches attention: D, or U after a recurrent block
         widget(
@@ -215,6 +209,17 @@ def model_controls() -> None:
         )
     dropout_controls(causal=True)
     norm_controls()
+
+
+def width_control() -> None:
+    """The model width D (the Follow page, the lab's vectors, the embedding table's columns)."""
+    widget(
+        st.select_slider,
+        t("control.d"),
+        "d",
+        options=_with(WIDTHS, current().d),
+        help=t("control.d_help"),
+    )
 
 
 def dropout_controls(*, causal: bool = False) -> None:

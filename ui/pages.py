@@ -50,4 +50,11 @@ PAGES = (
         "lab",
         (MainSlider("gamma"), MainSlider("p", (("section", "dropout"),))),
     ),
+    PageInfo(
+        "views/text.py",
+        "nav.text",
+        ":material/text_fields:",
+        "text",
+        (MainSlider("num_words"), MainSlider("maxlen", (("part", "padding"),))),
+    ),
 )

@@ -26,10 +26,18 @@ DEFAULT_TEXT = {
     "en": "The cat sat on the mat because it was tired",
     "ko": "고양이가 피곤해서 매트 위에 앉았다",
 }
+# The Text & embedding page's "new sentence", encoded with the tokenizer fitted on the text.
+DEFAULT_NEW = {
+    "en": "The dog sat on the big mat",
+    "ko": "강아지가 매트 위에 앉았다",
+}
 DEFAULT_STACK = ("embed", "lstm", "layernorm", "dropout", "attention")
 WIDTHS = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 MAX_TEXT_IN_LINK = 2000  # characters; longer text stays in the box but not in the link
+# Short text settings (the new sentence, the OOV token, typed sequences, words to look up): a
+# longer value from a link is cut to this many characters, with a notice.
+MAX_SHORT_TEXT = {"new": 2000, "oov": 40, "seqs": 4000, "word": 80, "analogy": 200}
 
 # Ranges a value must fall in; a value outside takes the default (with a notice).
 LIMITS = {
@@ -46,6 +54,9 @@ LIMITS = {
     "shift": (-10.0, 10.0),
     "groups": (1, 512),
     "momentum": (0.01, 1.0),
+    "num_words": (0, 100_000),
+    "maxlen": (0, 512),
+    "value": (-1, 999),
 }
 # Settings that take one of a few words.
 CHOICES = {
@@ -53,6 +64,9 @@ CHOICES = {
     "section": ("layernorm", "compare", "dropout", "residual"),
     "row": ("token", "example", "flat"),
     "sublayer": ("ffn", "attention", "wider"),
+    "part": ("tokenizer", "korean", "padding", "onehot", "learned", "similarity"),
+    "padding": ("pre", "post"),
+    "truncating": ("pre", "post"),
 }
 MAX_PER_FEATURE = 512  # values in a per-feature γ or β list
 
@@ -84,13 +98,26 @@ class Settings:
     gammas: tuple[float, ...] = ()  # per-feature γ (empty: the γ slider for every feature)
     betas: tuple[float, ...] = ()  # per-feature β
     sublayer: str = "ffn"  # what Add & Norm wraps in the residual section
+    # The Text & embedding page
+    part: str = "tokenizer"  # which part of the page is open
+    num_words: int = 0  # Keras' num_words; 0 is None (keep every word)
+    oov: str = ""  # Keras' oov_token; empty is None
+    new: str = DEFAULT_NEW["en"]  # a new sentence, encoded with the fitted tokenizer
+    maxlen: int = 8  # pad_sequences' maxlen; 0 is None (the longest sequence)
+    padding: str = "pre"
+    truncating: str = "pre"
+    value: int = 0  # the padding value
+    seqs: str = ""  # sequences typed as "1 2 3; 3 4 5 6"; empty: the text's own
+    word: str = ""  # the word whose nearest neighbours are shown; empty: the sentence's first
+    analogy: str = "king - man + woman"
     # Controls the lesson link hides (`hide=d,heads`): not drawn, their settings still apply
     hide: tuple[str, ...] = ()
 
     def with_lang(self, lang: str) -> Settings:
         """Switch language; a sentence left at the old default becomes the new default."""
         text = DEFAULT_TEXT[lang] if self.text == DEFAULT_TEXT[self.lang] else self.text
-        return replace(self, lang=lang, text=text)
+        new = DEFAULT_NEW[lang] if self.new == DEFAULT_NEW[self.lang] else self.new
+        return replace(self, lang=lang, text=text, new=new)
 
 
 @dataclass(frozen=True)
@@ -104,7 +131,8 @@ class Notice:
 
 DEFAULTS = Settings()
 BOOLS = {"train", "causal", "present"}
-INTS = {"seed", "d", "heads", "units", "token", "groups"}
+INTS = {"seed", "d", "heads", "units", "token", "groups", "num_words", "maxlen", "value"}
+STRS = set(MAX_SHORT_TEXT)
 FLOATS = {"p", "gamma", "beta", "eps", "scale", "shift", "momentum"}
 LISTS = {"gammas", "betas"}
 KNOWN = {f.name for f in fields(Settings)}
@@ -187,6 +215,17 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
 
     text = raw_value("text")
     values["text"] = DEFAULT_TEXT[lang] if text is None else text
+    new = raw_value("new")
+    values["new"] = DEFAULT_NEW[lang] if new is None else new
+
+    for name, limit in MAX_SHORT_TEXT.items():
+        raw = values.get(name) if name == "new" else raw_value(name)
+        if raw is None:
+            continue
+        if len(raw) > limit:
+            notices.append(Notice(name, raw[:80], "long"))
+            raw = raw[:limit]
+        values[name] = raw
 
     for name in INTS | FLOATS:
         raw = raw_value(name)
@@ -283,7 +322,9 @@ def to_query(settings: Settings) -> dict[str, str]:
     query = {}
     for f in fields(Settings):
         value = getattr(settings, f.name)
-        default = DEFAULT_TEXT[settings.lang] if f.name == "text" else getattr(DEFAULTS, f.name)
+        default = {"text": DEFAULT_TEXT, "new": DEFAULT_NEW}.get(f.name, {}).get(settings.lang)
+        if default is None:
+            default = getattr(DEFAULTS, f.name)
         if value == default:
             continue
         if f.name == "text" and len(value) > MAX_TEXT_IN_LINK:
