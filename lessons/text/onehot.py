@@ -50,17 +50,17 @@ def onehot_part(s: Settings) -> None:
         st.error(t("text.oh_differs"), icon="⚠️")
     if T > MAX_SHOWN or V > MAX_SHOWN or D > MAX_SHOWN:
         st.caption(t("text.oh_sliced", n=MAX_SHOWN))
-    rows = slice(0, MAX_SHOWN)
     tokens = [f"{i} · {w}" for i, w in zip(ids.tolist(), sent.words, strict=True)]
     chart(
         viz.onehot_lookup(
-            f32(onehot[rows, rows]),
-            f32(W[rows, rows]),
-            f32(product[rows, rows]),
-            tokens=tokens[rows],
-            vocab=sent.vocab[rows],
-            picked=ids[rows].numpy(),
+            f32(onehot),
+            f32(W),
+            f32(product),
+            tokens=tokens,
+            vocab=sent.vocab,
+            picked=ids.numpy(),
             titles=(t("text.oh_onehot"), t("text.oh_table"), t("text.oh_product")),
+            limit=MAX_SHOWN,
             presentation=s.present,
         ),
         "text_onehot",

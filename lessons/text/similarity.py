@@ -53,7 +53,7 @@ def _nearest(word: str):
 
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _analogy(positive: tuple[str, ...], negative: tuple[str, ...]):
-    return vectors.glove().analogy(positive=positive, negative=negative, k=5)
+    return vectors.glove().analogy(positive=positive, negative=negative, k=5).matches
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
