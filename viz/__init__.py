@@ -9,6 +9,14 @@ are escaped and made unique as `"i · token"`. Imports only plotly and numpy.
 from .charts import feature_bars, histogram_with_marker, norm_stats_bars, shape_flow
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
 from .lessons import norm_axes_diagram, step_lines
+from .text import (
+    onehot_lookup,
+    padded_grid,
+    score_bars,
+    similarity_heatmap,
+    table_gradient,
+    word_index_bars,
+)
 from .theme import (
     DIVERGING,
     MASK_COLORS,
@@ -35,8 +43,14 @@ __all__ = [
     "mask_heatmap",
     "norm_axes_diagram",
     "norm_stats_bars",
+    "onehot_lookup",
+    "padded_grid",
     "row_labels",
+    "score_bars",
     "shape_flow",
+    "similarity_heatmap",
     "step_lines",
+    "table_gradient",
     "token_heatmap",
+    "word_index_bars",
 ]
