@@ -94,7 +94,9 @@ def _put_back() -> None:
 def put_back_button() -> None:
     """After a one-click example replaced the text: a button that brings the text back."""
     if BEFORE in st.session_state and not hidden("text"):
-        st.button(t("text.put_back"), key="text_put_back", on_click=_put_back, icon="↩️")
+        st.button(
+            t("text.put_back"), key="text_put_back", on_click=_put_back, icon=":material/undo:"
+        )
 
 
 def show_code(make) -> None:

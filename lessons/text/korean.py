@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
+import viz
 from layers.text import text_to_word_sequence
+from ui.blocks import chart
 from ui.i18n import t
 from ui.safe import md_escape
 from ui.settings import Settings
@@ -31,7 +34,7 @@ def korean_part(s: Settings) -> None:
     lines = texts(s)
     korean = [line for line in lines if has_hangul(line)]
     if not korean:
-        st.info(t("text.ko_english_note"), icon="💡")
+        st.info(t("text.ko_english_note"), icon=":material/lightbulb:")
         return
     if not vectors.kiwi_loaded():
         with st.spinner(t("text.ko_loading")):
@@ -64,6 +67,16 @@ def korean_part(s: Settings) -> None:
     c1.metric(t("text.ko_corpus_texts"), f"{corpus.texts:,}")
     c2.metric(t("text.ko_corpus_spaces"), f"{corpus.space_words:,}")
     c3.metric(t("text.ko_corpus_morphemes"), f"{corpus.morphemes:,}")
+    chart(
+        viz.score_bars(
+            [t("text.ko_corpus_spaces"), t("text.ko_corpus_morphemes")],
+            np.asarray([corpus.space_words, corpus.morphemes], dtype=np.float32),
+            title=t("text.ko_corpus_chart", texts=f"{corpus.texts:,}"),
+            x_title=t("text.ko_corpus_x"),
+            presentation=s.present,
+        ),
+        "text_ko_vocab",
+    )
     st.markdown(
         t("text.ko_corpus_note", ratio=f"{corpus.space_words / max(corpus.morphemes, 1):.1f}")
     )

@@ -35,7 +35,7 @@ def learned_part(s: Settings) -> None:
     controls.width_control()
     sent = sentence(s)
     if not len(sent.ids):
-        st.info(t("problem.no_words"), icon="✍️")
+        st.info(t("problem.no_words"), icon=":material/edit:")
         return
     ids, W = sent.ids, sent.table
     V, D = W.shape
@@ -47,7 +47,7 @@ def learned_part(s: Settings) -> None:
         f":blue-badge[ids ({T},)] :blue-badge[∂L/∂W ({V}, {D})] "
         + t("text.grad_rows", used=int(used.sum()), V=V)
     )
-    st.info(t("text.grad_kind"), icon="💡")
+    st.info(t("text.grad_kind"), icon=":material/lightbulb:")
     repeated = [(sent.vocab[v], int(counts[v])) for v in range(V) if counts[v] > 1]
     if repeated:
         listed = ", ".join(f"{md_escape(name)} ×{n}" for name, n in repeated[:8])
@@ -65,4 +65,5 @@ def learned_part(s: Settings) -> None:
         "text_grad",
     )
     downloads("table_grad", grad, "text_grad")
+    downloads("upstream", upstream, "text_upstream")  # ∂L/∂e: the programs load it when large
     show_code(lambda: code.gradient_programs(ids.tolist(), W, upstream))

@@ -31,7 +31,7 @@ def onehot_part(s: Settings) -> None:
     controls.width_control()
     sent = sentence(s)
     if not len(sent.ids):
-        st.info(t("problem.no_words"), icon="✍️")
+        st.info(t("problem.no_words"), icon=":material/edit:")
         return
     ids, W = sent.ids, sent.table
     V, D = W.shape
@@ -45,9 +45,9 @@ def onehot_part(s: Settings) -> None:
         f":blue-badge[onehot @ W ({T}, {D})] :gray-badge[{t('summary.params')}: {V * D:,}]"
     )
     if same:
-        st.success(t("text.oh_checked", T=T), icon="✅")
+        st.success(t("text.oh_checked", T=T), icon=":material/check_circle:")
     else:  # never expected: float sums of one non-zero term are exact
-        st.error(t("text.oh_differs"), icon="⚠️")
+        st.error(t("text.oh_differs"), icon=":material/warning:")
     if T > MAX_SHOWN or V > MAX_SHOWN or D > MAX_SHOWN:
         st.caption(t("text.oh_sliced", n=MAX_SHOWN))
     tokens = [f"{i} · {w}" for i, w in zip(ids.tolist(), sent.words, strict=True)]
@@ -104,7 +104,7 @@ def _coffee(s: Settings) -> None:
     st.markdown(t("text.oh_coffee", words=len(tok.word_index), V=COFFEE_V))
     st.markdown("\n".join(rows))
     if same:
-        st.success(t("text.oh_coffee_checked"), icon="✅")
+        st.success(t("text.oh_coffee_checked"), icon=":material/check_circle:")
 
 
 def _embedding_64(s: Settings) -> None:

@@ -60,10 +60,15 @@ def padding_part(s: Settings) -> None:
     buttons = st.columns(2)
     if not hidden("seqs", "maxlen", "padding", "truncating", "value"):
         buttons[0].button(
-            t("text.pad_tutorial"), key="text_pad_tutorial", on_click=_tutorial, icon="📘"
+            t("text.pad_tutorial"),
+            key="text_pad_tutorial",
+            on_click=_tutorial,
+            icon=":material/menu_book:",
         )
     if typed and not hidden("seqs"):
-        buttons[1].button(t("text.pad_own"), key="text_pad_own", on_click=_own_text, icon="✍️")
+        buttons[1].button(
+            t("text.pad_own"), key="text_pad_own", on_click=_own_text, icon=":material/edit:"
+        )
     widget(
         st.text_input,
         t("text.pad_seqs"),
@@ -73,14 +78,14 @@ def padding_part(s: Settings) -> None:
         help=t("text.pad_seqs_help"),
     )
     if typed and sequences is None:
-        st.error(t("text.pad_seqs_bad"), icon="⚠️")
+        st.error(t("text.pad_seqs_bad"), icon=":material/warning:")
     if sequences is None:
         sequences = tokenizer(s).texts_to_sequences(texts(s))
         source = t("text.pad_from_text")
     else:
         source = t("text.pad_from_box")
     if not any(sequences):
-        st.info(t("problem.no_words"), icon="✍️")
+        st.info(t("problem.no_words"), icon=":material/edit:")
         return
     longest = max(len(row) for row in sequences)
 
@@ -116,12 +121,14 @@ def padding_part(s: Settings) -> None:
     n_cut = sum(1 for row in cut if row)
     if n_cut:
         side = t(f"text.pad_cut_{s.truncating}")
-        st.warning(t("text.pad_cut", n=n_cut, side=side), icon="✂️")
+        st.warning(t("text.pad_cut", n=n_cut, side=side), icon=":material/content_cut:")
         if s.truncating == "pre":
-            st.info(t("text.pad_pre_default"), icon="💡")
+            st.info(t("text.pad_pre_default"), icon=":material/lightbulb:")
     if L > MAX_COLS:
         st.caption(t("text.pad_sliced", n=MAX_COLS, total=L))
     shown_cut = [row[-MAX_CUT:] if s.truncating == "pre" else row[:MAX_CUT] for row in cut]
+    if L > MAX_COLS and s.truncating == "post":  # the cut ids belong past the last column
+        shown_cut = [[] for _ in cut]
     chart(
         viz.padded_grid(
             padded[:, :MAX_COLS],

@@ -68,7 +68,7 @@ def similarity_part(s: Settings) -> None:
     words = sentence_words(s)
     korean = [line for line in texts(s) if has_hangul(line)]
     if not words and not korean:
-        st.info(t("problem.no_words"), icon="✍️")
+        st.info(t("problem.no_words"), icon=":material/edit:")
         return
     if words:
         _english(s, words)
@@ -141,7 +141,7 @@ def _english(s: Settings, words: list[str]) -> None:
                 "text_nearest",
             )
         else:
-            st.info(t("text.sim_word_unknown", word=md_escape(word)), icon="🔎")
+            st.info(t("text.sim_word_unknown", word=md_escape(word)), icon=":material/search:")
     with right:
         widget(
             st.text_input,
@@ -161,7 +161,7 @@ def _english(s: Settings, words: list[str]) -> None:
                 viz.score_bars(
                     [w for w, _ in found],
                     np.asarray([v for _, v in found], dtype=np.float32),
-                    title=t("text.sim_analogy_title", expr=md_escape(s.analogy)[:60]),
+                    title=t("text.sim_analogy_title", expr=s.analogy[:60]),
                     x_title="cos",
                     presentation=s.present,
                 ),

@@ -42,10 +42,10 @@ def tokenizer_part(s: Settings) -> None:
             key="text_tok_tutorial",
             on_click=load_example,
             kwargs=TUTORIAL,
-            icon="📘",
+            icon=":material/menu_book:",
         )
     if not tok.word_index:
-        st.info(t("problem.no_words"), icon="✍️")
+        st.info(t("problem.no_words"), icon=":material/edit:")
         return
 
     total = len(tok.word_index)
@@ -148,6 +148,6 @@ def _encoded_table(tok, words: list[str]) -> None:
     if len(words) > MAX_ROWS:
         rows.append(f"| … | | {t('text.tok_more', n=len(words) - MAX_ROWS)} |")
     if not words:
-        st.info(t("text.tok_new_empty"), icon="✍️")
+        st.info(t("text.tok_new_empty"), icon=":material/edit:")
         return
     st.markdown("\n".join(rows))

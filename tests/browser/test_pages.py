@@ -19,6 +19,7 @@ from bench.live import (
     changed,
     exception_texts,
     fingerprints,
+    page_url,
     segmented,
     slider,
     slider_room,
@@ -349,15 +350,22 @@ def test_markup_in_the_address_bar_is_shown_literally(tab, info):
 
 # ------------------------------------------------------------- controls behind a section switch
 SECTION_SLIDERS = [  # (page, its URL query, slider label): controls not on the default view
-    ("lab", {"section": "dropout"}, "dropout"),
-    ("lab", {"section": "compare"}, "gamma"),
+    ("lab", {"section": "dropout"}, SLIDERS["dropout"]),
+    ("lab", {"section": "compare"}, SLIDERS["gamma"]),
+    ("text", {}, en("text.num_words")),
+    ("text", {"part": "padding"}, en("text.pad_maxlen")),
+    ("text", {"part": "padding", "lang": "ko"}, translate("ko", "text.pad_maxlen")),
 ]
 
 
-@pytest.mark.parametrize(("url_path", "query", "name"), SECTION_SLIDERS)
-def test_slider_behind_a_section_changes_a_plot(tab, url_path, query, name):
+@pytest.mark.parametrize(
+    ("url_path", "query", "label"),
+    SECTION_SLIDERS,
+    ids=[f"{p}-{'-'.join(q.values()) or 'default'}" for p, q, _ in SECTION_SLIDERS],
+)
+def test_slider_behind_a_section_changes_a_plot(tab, url_path, query, label):
     tab.open(url_path, query)
-    page, label = tab.page, SLIDERS[name]
+    page = tab.page
     assert slider(page, label).count() == 1, f"no slider {label!r} at {page.url}"
     value, low, high = slider_room(page, label)
     key = "ArrowRight" if (high - value) > (value - low) else "ArrowLeft"
@@ -373,4 +381,43 @@ def test_slider_behind_a_section_changes_a_plot(tab, url_path, query, name):
 
     assert after_change(tab, before, done=arrived, what=f"a plot to follow {label!r}")
     tab.check_clean()
-    assert parse_qs(urlsplit(page.url).query).get("section") == [query["section"]]
+    address = parse_qs(urlsplit(page.url).query)
+    assert all(address.get(name) == [value] for name, value in query.items()), page.url
+
+
+# ------------------------------------------------------------- the Text & embedding page's parts
+TEXT_PARTS = ("tokenizer", "korean", "padding", "onehot", "learned", "similarity")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("part", TEXT_PARTS)
+def test_every_text_part_draws_in_both_languages(tab, part, lang):
+    """Each part, opened from a lesson link, draws its plots (the Korean part in English is a
+    note only) with no exception box, in the link's language; a screenshot of each."""
+    page = tab.page
+    if part == "korean" and lang == "en":  # a note only: no plot to wait for
+        page.goto(page_url(tab.base, "text", {"part": part, "lang": lang}))
+        wait_idle(page, min_plots=0, timeout=120)
+    else:
+        tab.open("text", {"part": part, "lang": lang})
+
+    def drawn():
+        charts = page.locator('[data-testid="stPlotlyChart"]')
+        if part == "korean" and lang == "en":
+            return page.locator('[data-testid="stAlert"]').count() >= 1
+        if charts.count() == 0:
+            return False
+        return all(
+            page.evaluate(
+                "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+                ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
+            )
+        )
+
+    wait_until(page, drawn, timeout=90, what=f"the {part} part's plots")
+    title = page.locator("h1").first.inner_text()
+    assert translate(lang, "text.title").split(":")[0] in title
+    if lang == "ko":
+        assert HANGUL.search(page.locator('[data-testid="stMain"]').inner_text())
+    tab.check_clean()
+    assert screenshot(page, f"text-{part}-{lang}").stat().st_size > 10_000

@@ -103,10 +103,16 @@ def test_viz_exports_exactly_its_api():
             "mask_heatmap",
             "norm_axes_diagram",
             "norm_stats_bars",
+            "onehot_lookup",
+            "padded_grid",
             "row_labels",
+            "score_bars",
             "shape_flow",
+            "similarity_heatmap",
             "step_lines",
+            "table_gradient",
             "token_heatmap",
+            "word_index_bars",
         ]
     )
     for name in viz.__all__:
