@@ -610,10 +610,14 @@ def score_bars(
     *,
     title: str | None = None,
     x_title: str = "",
+    value_format: str = ".3f",
     limit: int = MAX_SHOWN,
     presentation: bool = False,
 ) -> go.Figure:
-    """Horizontal bars, highest score on top (sorted here; ties keep the caller's order)."""
+    """Horizontal bars, highest score on top (sorted here; ties keep the caller's order).
+
+    `value_format` is the d3 format of the number written beside each bar (",.0f" for counts).
+    """
     limit = _check_limit(limit)
     x = theme.as_float32(scores, ndim=1, what="scores")
     theme.check_count(labels, len(x), what="labels", per="score")
@@ -633,7 +637,7 @@ def score_bars(
     lo, hi = _finite_range(np.concatenate([x, np.zeros(1, np.float32)]))
     if count <= TEXT_ON_BARS_MAX:
         trace.update(
-            texttemplate="%{x:.3f}",
+            texttemplate="%{x:" + value_format + "}",
             textposition="outside",
             textfont={"size": size - 2},
             cliponaxis=False,

@@ -46,6 +46,12 @@ def tokenizer(s: Settings) -> Tokenizer:
     return fitted(tuple(texts(s)), num_words(s), oov_token(s))
 
 
+def code_span(text: str) -> str:
+    """Text shown literally as inline code: Markdown reads nothing inside, so no escaping (a
+    backslash would show); only a backtick, which would end the span, is swapped for ˋ."""
+    return "`" + text.replace("`", "ˋ").replace("\n", " ") + "`"
+
+
 def has_hangul(text: str) -> bool:
     return bool(HANGUL.search(text))
 
@@ -56,7 +62,7 @@ class Sentence:
 
     words: list[str]  # the word of each kept id, as `sequences_to_texts` gives it
     ids: torch.Tensor  # (T,) int64
-    vocab: list[str]  # (V,) the word of every row: "0 · <pad>", "1 · the", …
+    vocab: list[str]  # (V,) the word of every row: "<pad>", "the", … (figures add the index)
     table: torch.Tensor  # (V, D)
 
 
@@ -70,7 +76,7 @@ def _sentence(lines: tuple[str, ...], words: int | None, oov: str | None, d: int
     return Sentence(
         words=[tok.index_word[i] for i in ids],
         ids=torch.tensor(ids, dtype=torch.long),
-        vocab=[f"{i} · {w}" for i, w in enumerate(names)],
+        vocab=names,
         table=table,
     )
 

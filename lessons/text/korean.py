@@ -9,11 +9,10 @@ import viz
 from layers.text import text_to_word_sequence
 from ui.blocks import chart
 from ui.i18n import t
-from ui.safe import md_escape
 from ui.settings import Settings
 
 from . import code, vectors
-from .common import has_hangul, show_code, texts
+from .common import code_span, has_hangul, show_code, texts
 
 EXAMPLE = ("고양이가 잔다", "고양이는 귀엽다")
 MAX_WORDS = 40  # words listed of the sentence
@@ -45,12 +44,10 @@ def korean_part(s: Settings) -> None:
     left, right = st.columns(2)
     with left:
         st.markdown(f"**{t('text.ko_spaces')}** :blue-badge[{len(spaces)}]")
-        st.markdown(" · ".join(f"`{md_escape(w)}`" for w in spaces[:MAX_WORDS]) or "∅")
+        st.markdown(" · ".join(code_span(w) for w in spaces[:MAX_WORDS]) or "∅")
     with right:
         st.markdown(f"**{t('text.ko_morphemes')}** :blue-badge[{len(morphemes)}]")
-        st.markdown(
-            " · ".join(f"`{md_escape(m.form)}/{m.tag}`" for m in morphemes[:MAX_WORDS]) or "∅"
-        )
+        st.markdown(" · ".join(code_span(m.label) for m in morphemes[:MAX_WORDS]) or "∅")
     if len(spaces) > MAX_WORDS or len(morphemes) > MAX_WORDS:
         st.caption(t("text.ko_more", n=MAX_WORDS))
 
@@ -73,6 +70,7 @@ def korean_part(s: Settings) -> None:
             np.asarray([corpus.space_words, corpus.morphemes], dtype=np.float32),
             title=t("text.ko_corpus_chart", texts=f"{corpus.texts:,}"),
             x_title=t("text.ko_corpus_x"),
+            value_format=",.0f",
             presentation=s.present,
         ),
         "text_ko_vocab",

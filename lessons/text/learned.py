@@ -48,7 +48,7 @@ def learned_part(s: Settings) -> None:
         + t("text.grad_rows", used=int(used.sum()), V=V)
     )
     st.info(t("text.grad_kind"), icon=":material/lightbulb:")
-    repeated = [(sent.vocab[v], int(counts[v])) for v in range(V) if counts[v] > 1]
+    repeated = [(f"{v} · {sent.vocab[v]}", int(counts[v])) for v in range(V) if counts[v] > 1]
     if repeated:
         listed = ", ".join(f"{md_escape(name)} ×{n}" for name, n in repeated[:8])
         st.markdown(t("text.grad_repeated", words=listed))

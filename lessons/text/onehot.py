@@ -50,13 +50,12 @@ def onehot_part(s: Settings) -> None:
         st.error(t("text.oh_differs"), icon=":material/warning:")
     if T > MAX_SHOWN or V > MAX_SHOWN or D > MAX_SHOWN:
         st.caption(t("text.oh_sliced", n=MAX_SHOWN))
-    tokens = [f"{i} · {w}" for i, w in zip(ids.tolist(), sent.words, strict=True)]
     chart(
         viz.onehot_lookup(
             f32(onehot),
             f32(W),
             f32(product),
-            tokens=tokens,
+            tokens=sent.words,
             vocab=sent.vocab,
             picked=ids.numpy(),
             titles=(t("text.oh_onehot"), t("text.oh_table"), t("text.oh_product")),

@@ -16,7 +16,7 @@ from ui.settings import MAX_SHORT_TEXT, Settings
 from ui.state import widget
 
 from . import code, vectors
-from .common import has_hangul, show_code, texts
+from .common import code_span, has_hangul, show_code, texts
 
 MAX_WORDS = 20  # words in a similarity matrix: more cannot be read
 PAIRS = ((("고양이", "NNG"), ("개", "NNG")), (("고양이", "NNG"), ("자동차", "NNG")))
@@ -34,6 +34,17 @@ def parse_analogy(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for sign, word in re.findall(r"([+\-−]?)\s*([^\s+\-−]+)", text.lower()):
         (negative if sign in ("-", "−") else positive).append(word)
     return tuple(positive), tuple(negative)
+
+
+COMMON = 500  # GloVe's rows are by frequency: its first 500 words are mostly function words
+
+
+def default_word(known: list[str]) -> str:
+    """The word whose neighbours are shown when none is typed: the sentence's first word that is
+    not among GloVe's 500 most frequent ("cat", not "the"), else its first word, else king."""
+    index = vectors.glove().index
+    content = [w for w in known if index.get(w, 0) >= COMMON]
+    return (content or known or ["king"])[0]
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -78,7 +89,7 @@ def similarity_part(s: Settings) -> None:
 
 def _unknown(unknown: list[str]) -> None:
     if unknown:
-        listed = ", ".join(f"`{md_escape(w)}`" for w in unknown[:30])
+        listed = ", ".join(code_span(w) for w in unknown[:30])
         st.caption(t("text.sim_unknown", n=len(unknown), words=listed))
 
 
@@ -124,10 +135,10 @@ def _english(s: Settings, words: list[str]) -> None:
             t("text.sim_word"),
             "word",
             max_chars=MAX_SHORT_TEXT["word"],
-            placeholder=known[0] if known else "king",
+            placeholder=default_word(known),
             help=t("text.sim_word_help"),
         )
-        word = (s.word.strip().lower() or (known[0] if known else "king")).split()[0]
+        word = (s.word.strip().lower() or default_word(known)).split()[0]
         neighbours = _nearest(word)
         if neighbours:
             chart(

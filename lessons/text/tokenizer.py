@@ -16,7 +16,7 @@ from ui.settings import MAX_SHORT_TEXT, Settings
 from ui.state import hidden, widget
 
 from . import code
-from .common import load_example, num_words, oov_token, show_code, texts, tokenizer
+from .common import code_span, load_example, num_words, oov_token, show_code, texts, tokenizer
 
 MAX_BARS = 60  # words in the bar chart; the table below it has them all
 MAX_ROWS = 60  # words of the new sentence listed
@@ -116,7 +116,7 @@ def tokenizer_part(s: Settings) -> None:
     _encoded_table(tok, new_words)
     st.markdown(
         t("text.tok_sequence", shape=f"({len(sequence)},)")
-        + f"\n\n`{md_escape(str(sequence))}`\n\n"
+        + f"\n\n{code_span(str(sequence))}\n\n"
         + t("text.tok_back")
         + f"\n\n> {md_escape(back) or '∅'}"
     )
