@@ -48,6 +48,12 @@ def expected_figure_ids(pages) -> set[str]:
 
     ids |= {f"worst/{name}{variant}" for name in WORST for variant in ("", "/fitted")}
     ids |= {f"proxy/{what}" for what in ("latency", "errors", "memory", "split", "load")}
+    ids |= {f"vectors/memory/{loaded}" for loaded in ("none", "glove", "glove+kiwi")}
+    ids |= {
+        f"vectors/{when}/{part}"
+        for when in ("first-open", "warm-open")
+        for part in ("similarity", "korean")
+    }
     for variant in ("float32", "float64", "python"):
         ids |= {f"lever/heatmap/{variant}/build", f"lever/heatmap/{variant}/bytes"}
     return ids

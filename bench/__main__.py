@@ -12,7 +12,17 @@ from pathlib import Path
 
 from .live import CHROMIUM, ROOT
 
-SECTIONS = ("layers", "cost", "levers", "rerun", "worst", "browser", "class", "proxy")
+SECTIONS = (
+    "layers",
+    "cost",
+    "levers",
+    "rerun",
+    "worst",
+    "browser",
+    "vectors",
+    "class",
+    "proxy",
+)
 
 # Repetitions: (full, --quick). Quick is a smoke run that proves every measurement still works.
 PLAN = {
@@ -34,6 +44,7 @@ PLAN = {
     "proxy_replicas": (2, 2),
     "proxy_sessions": (60, 4),
     "proxy_seconds": (60.0, 3.0),
+    "vector_reps": (3, 1),
 }
 
 
@@ -151,6 +162,11 @@ def main(argv: list[str] | None = None) -> int:
             profile=args.profile,
         )
 
+    def vectors_step():
+        from . import vectors
+
+        return vectors.measure(reps=plan["vector_reps"], out_dir=out)
+
     def class_step():
         from . import klass
 
@@ -181,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     step("rerun", rerun_step)
     step("worst", worst_step)
     step("browser", browser_step)
+    step("vectors", vectors_step)
     step("class", class_step)
     step("proxy", proxy_step)
 

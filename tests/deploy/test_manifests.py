@@ -178,5 +178,7 @@ def test_the_build_context_keeps_what_the_app_needs():
         if line.strip() and not line.startswith("#")
     }
     needed = {"app.py", "requirements.txt", ".streamlit", "ui", "views", "viz", "layers", "locales"}
+    needed |= {"lessons", "data"}  # the pages' packages; the Korean reviews the text page counts
     assert not needed & ignored
+    assert all((ROOT / name).exists() for name in needed)
     assert {".git", "tests", "bench"} <= ignored
