@@ -139,10 +139,14 @@ def _encoded_table(tok, words: list[str]) -> None:
         if index is not None and keeps(tok, index):
             fate, shown = f":green-badge[{t('text.tok_fate_kept')}]", str(index)
         elif index is not None:
-            why = t("text.tok_fate_cut", index=index, n=tok.num_words)
+            why = t(
+                "text.tok_fate_cut" if oov is None else "text.tok_fate_cut_oov",
+                index=index,
+                n=tok.num_words,
+            )
             fate, shown = f":orange-badge[{why}]", "—" if oov is None else f"{oov} (OOV)"
         else:
-            why = t("text.tok_fate_unknown")
+            why = t("text.tok_fate_unknown" if oov is None else "text.tok_fate_unknown_oov")
             fate, shown = f":red-badge[{why}]", "—" if oov is None else f"{oov} (OOV)"
         rows.append(f"| {md_escape(word)} | {shown} | {fate} |")
     if len(words) > MAX_ROWS:
