@@ -6,10 +6,12 @@ import re
 
 import numpy as np
 import streamlit as st
+import torch
 
 import viz
 from layers.text import text_to_word_sequence
 from ui.blocks import chart
+from ui.downloads import downloads
 from ui.i18n import t
 from ui.safe import md_escape
 from ui.settings import MAX_SHORT_TEXT, Settings
@@ -127,6 +129,7 @@ def _english(s: Settings, words: list[str]) -> None:
                 "text_sim_random",
             )
         st.markdown(t("text.sim_random_note"))
+        downloads("glove_cosine", torch.from_numpy(np.asarray(matrix)), "text_sim_dl")
 
     left, right = st.columns(2)
     with left:

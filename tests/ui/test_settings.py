@@ -134,6 +134,17 @@ values = st.one_of(
                 "eps",
                 "stack",
                 "hide",
+                "part",
+                "num_words",
+                "oov",
+                "new",
+                "maxlen",
+                "padding",
+                "truncating",
+                "value",
+                "seqs",
+                "word",
+                "analogy",
                 "x",
             ]
         ),
@@ -241,5 +252,69 @@ def test_the_hide_notice_is_in_both_catalogs():
 def test_the_readme_lists_every_name_hide_accepts():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| `hide`"))
-    listed = set(re.findall(r"`([a-z]+)`", row))
+    listed = set(re.findall(r"`([a-z_]+)`", row))
     assert set(HIDEABLE) <= listed, sorted(set(HIDEABLE) - listed)
+
+
+# --------------------------------------------------------------------------- the Text page
+
+
+def test_the_text_pages_settings_round_trip():
+    query = {
+        "part": "padding",
+        "num_words": "5",
+        "oov": "<OOV>",
+        "new": "a new line",
+        "maxlen": "3",
+        "padding": "post",
+        "truncating": "post",
+        "value": "-1",
+        "seqs": "1 2 3; 4",
+        "word": "frog",
+        "analogy": "paris - france + italy",
+    }
+    settings, notices = parse_query(query)
+    assert not notices
+    assert (settings.part, settings.num_words, settings.oov, settings.maxlen) == (
+        "padding",
+        5,
+        "<OOV>",
+        3,
+    )
+    assert (settings.padding, settings.truncating, settings.value) == ("post", "post", -1)
+    assert to_query(settings) == query
+    assert parse_query(to_query(settings)) == (settings, [])
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "reason"),
+    [
+        ("part", "everything", "invalid"),
+        ("padding", "middle", "invalid"),
+        ("maxlen", "513", "range"),
+        ("maxlen", "three", "invalid"),
+        ("num_words", "-1", "range"),
+        ("value", "1.5", "invalid"),
+    ],
+)
+def test_a_bad_text_page_value_falls_back_with_a_notice(name, raw, reason):
+    settings, notices = parse_query({name: raw})
+    assert getattr(settings, name) == getattr(DEFAULTS, name)
+    assert [(n.name, n.reason) for n in notices] == [(name, reason)]
+
+
+def test_a_long_short_text_is_cut_with_a_notice():
+    settings, notices = parse_query({"oov": "x" * 500, "word": "y" * 500})
+    assert (len(settings.oov), len(settings.word)) == (40, 80)
+    assert {(n.name, n.reason) for n in notices} == {("oov", "long"), ("word", "long")}
+    for lang in ("en", "ko"):
+        assert "{value}" in catalog(lang)["notice.long"]
+
+
+def test_the_new_sentence_follows_the_language_unless_typed():
+    from ui.settings import DEFAULT_NEW
+
+    assert DEFAULTS.with_lang("ko").new == DEFAULT_NEW["ko"]
+    assert Settings(new="mine").with_lang("ko").new == "mine"
+    assert "new" not in to_query(DEFAULTS.with_lang("ko"))
+    assert parse_query({"lang": "ko"})[0].new == DEFAULT_NEW["ko"]
