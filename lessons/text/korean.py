@@ -10,6 +10,7 @@ from layers.text import text_to_word_sequence
 from ui.blocks import chart
 from ui.i18n import t
 from ui.settings import Settings
+from ui.shell import explain
 
 from . import code, vectors
 from .common import code_span, has_hangul, show_code, texts
@@ -29,7 +30,7 @@ def _corpus():
 
 
 def korean_part(s: Settings) -> None:
-    st.markdown(t("text.ko_idea"))
+    explain(t("text.ko_idea"))
     lines = texts(s)
     korean = [line for line in lines if has_hangul(line)]
     if not korean:

@@ -14,6 +14,7 @@ from ui.downloads import downloads
 from ui.i18n import t
 from ui.safe import md_escape
 from ui.settings import Settings
+from ui.shell import explain
 
 from . import code
 from .common import sentence, show_code
@@ -27,10 +28,10 @@ def upstream_for(T: int, D: int, seed: int) -> torch.Tensor:
 
 
 def learned_part(s: Settings) -> None:
-    st.markdown(t("text.grad_idea"))
-    st.latex(
+    explain(
+        t("text.grad_idea"),
         r"\frac{\partial L}{\partial W_v} = \sum_{t:\ ids_t = v} \frac{\partial L}{\partial e_t}"
-        r",\qquad \frac{\partial L}{\partial\, ids}\ \text{does not exist}"
+        r",\qquad \frac{\partial L}{\partial\, ids}\ \text{does not exist}",
     )
     controls.width_control()
     sent = sentence(s)

@@ -13,6 +13,7 @@ from ui.blocks import chart, f32
 from ui.downloads import downloads
 from ui.i18n import t
 from ui.settings import Settings
+from ui.shell import explain
 
 from . import code
 from .common import sentence, show_code
@@ -23,10 +24,10 @@ COFFEE_V = 8  # the tutorial's vocabulary size: one-hot vectors 8 wide
 
 
 def onehot_part(s: Settings) -> None:
-    st.markdown(t("text.oh_idea"))
-    st.latex(
+    explain(
+        t("text.oh_idea"),
         r"\underbrace{\mathrm{onehot}(ids)}_{(T,\,V)}\;\underbrace{W}_{(V,\,D)}"
-        r"= \underbrace{W[ids]}_{(T,\,D)}"
+        r"= \underbrace{W[ids]}_{(T,\,D)}",
     )
     controls.width_control()
     sent = sentence(s)

@@ -14,6 +14,7 @@ from ui.blocks import chart
 from ui.downloads import downloads
 from ui.i18n import t
 from ui.settings import CHOICES, LIMITS, MAX_SHORT_TEXT, Settings
+from ui.shell import explain
 from ui.state import hidden, update, widget
 
 from . import code
@@ -53,8 +54,10 @@ def _own_text() -> None:
 
 
 def padding_part(s: Settings) -> None:
-    st.markdown(t("text.pad_idea"))
-    st.latex(r"[\,x_1, \dots, x_{B}\,] \;\to\; X \in \mathbb{Z}^{B \times \texttt{maxlen}}")
+    explain(
+        t("text.pad_idea"),
+        r"[\,x_1, \dots, x_{B}\,] \;\to\; X \in \mathbb{Z}^{B \times \texttt{maxlen}}",
+    )
     typed = s.seqs.strip()
     sequences = parse_sequences(typed) if typed else None
     buttons = st.columns(2)

@@ -15,6 +15,7 @@ from ui.downloads import downloads
 from ui.i18n import t
 from ui.safe import md_escape
 from ui.settings import MAX_SHORT_TEXT, Settings
+from ui.shell import explain
 from ui.state import widget
 
 from . import code, vectors
@@ -76,8 +77,7 @@ def _kiwi_matrix(text: str):
 
 
 def similarity_part(s: Settings) -> None:
-    st.markdown(t("text.sim_idea"))
-    st.latex(r"\cos(a, b) = \frac{a \cdot b}{\lVert a \rVert\,\lVert b \rVert}")
+    explain(t("text.sim_idea"), r"\cos(a, b) = \frac{a \cdot b}{\lVert a \rVert\,\lVert b \rVert}")
     words = sentence_words(s)
     korean = [line for line in texts(s) if has_hangul(line)]
     if not words and not korean:

@@ -13,6 +13,7 @@ from ui.downloads import downloads
 from ui.i18n import t
 from ui.safe import md_escape
 from ui.settings import MAX_SHORT_TEXT, Settings
+from ui.shell import explain
 from ui.state import hidden, widget
 
 from . import code
@@ -29,10 +30,10 @@ TUTORIAL = {
 
 
 def tokenizer_part(s: Settings) -> None:
-    st.markdown(t("text.tok_idea"))
-    st.latex(
+    explain(
+        t("text.tok_idea"),
         r"\text{sequence} = [\,\mathrm{index}(w_1), \dots, \mathrm{index}(w_T)\,],"
-        r"\quad \text{kept only if } \mathrm{index}(w) < \texttt{num\_words}"
+        r"\quad \text{kept only if } \mathrm{index}(w) < \texttt{num\_words}",
     )
     tok = tokenizer(s)
     lines = texts(s)
