@@ -107,3 +107,17 @@ def put_back_button() -> None:
 
 def show_code(make) -> None:
     code_panel(make, key="text_code")
+
+
+def loaded(load, is_loaded, spinner_key: str) -> bool:
+    """Load a vector set (once per server, with a spinner the first time); False, with a message
+    on the page, if its package is missing or broken: the page goes on without it."""
+    if is_loaded():
+        return True
+    try:
+        with st.spinner(t(spinner_key)):
+            load()
+    except (ImportError, OSError, RuntimeError) as error:
+        st.error(t("text.vectors_missing", error=str(error)), icon=":material/error:")
+        return False
+    return True

@@ -13,7 +13,7 @@ from ui.settings import Settings
 from ui.shell import explain
 
 from . import code, vectors
-from .common import code_span, has_hangul, show_code, texts
+from .common import code_span, has_hangul, loaded, show_code, texts
 
 EXAMPLE = ("고양이가 잔다", "고양이는 귀엽다")
 MAX_WORDS = 40  # words listed of the sentence
@@ -36,9 +36,8 @@ def korean_part(s: Settings) -> None:
     if not korean:
         st.info(t("text.ko_english_note"), icon=":material/lightbulb:")
         return
-    if not vectors.kiwi_loaded():
-        with st.spinner(t("text.ko_loading")):
-            vectors.kiwi()
+    if not loaded(vectors.kiwi, vectors.kiwi_loaded, "text.ko_loading"):
+        return
     line = korean[0]
     spaces = text_to_word_sequence(line)
     morphemes = _morphemes(line)

@@ -19,7 +19,7 @@ from ui.shell import explain
 from ui.state import widget
 
 from . import code, vectors
-from .common import code_span, has_hangul, show_code, texts
+from .common import code_span, has_hangul, loaded, show_code, texts
 
 MAX_WORDS = 20  # words in a similarity matrix: more cannot be read
 PAIRS = ((("고양이", "NNG"), ("개", "NNG")), (("고양이", "NNG"), ("자동차", "NNG")))
@@ -97,9 +97,8 @@ def _unknown(unknown: list[str]) -> None:
 
 def _english(s: Settings, words: list[str]) -> None:
     st.subheader(t("text.sim_glove"))
-    if not vectors.glove_loaded():
-        with st.spinner(t("text.sim_loading")):
-            vectors.glove()
+    if not loaded(vectors.glove, vectors.glove_loaded, "text.sim_loading"):
+        return
     if len(words) > MAX_WORDS:
         st.caption(t("text.sim_first", n=MAX_WORDS, total=len(words)))
     known, matrix, unknown = _glove_matrix(tuple(words[:MAX_WORDS]))
@@ -188,9 +187,8 @@ def _english(s: Settings, words: list[str]) -> None:
 
 def _korean(s: Settings, text: str) -> None:
     st.subheader(t("text.sim_kiwi"))
-    if not vectors.kiwi_loaded():
-        with st.spinner(t("text.ko_loading")):
-            vectors.kiwi()
+    if not loaded(vectors.kiwi, vectors.kiwi_loaded, "text.ko_loading"):
+        return
     labels, matrix, unknown = _kiwi_matrix(text)
     _unknown(unknown)
     if labels:

