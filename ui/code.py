@@ -6,7 +6,28 @@ the Keras one with Keras 3, and check their shapes and parameter counts against 
 
 from __future__ import annotations
 
+import torch
+
 from layers.stack import RECURRENT, StackResult
+
+# A program carries the tensors on screen as literals up to this many numbers; beyond that it
+# loads the `.npy` file the page offers for download (the lab's and the text page's programs).
+LITERAL_LIMIT = 4096
+
+
+def torch_literal(name: str, tensor: torch.Tensor, comment: str, file: str) -> str:
+    """`name = torch.tensor([...])`, or loaded from the page's download when it is large."""
+    if tensor.numel() <= LITERAL_LIMIT:
+        return f"{name} = torch.tensor({tensor.tolist()!r})  # {comment}"
+    return f"{name} = torch.tensor(np.load({file!r}))  # {comment}: the page's download"
+
+
+def np_literal(name: str, tensor: torch.Tensor, comment: str, file: str) -> str:
+    """`name = np.array([...], dtype="float32")`, or `np.load` of the page's download."""
+    if tensor.numel() <= LITERAL_LIMIT:
+        return f'{name} = np.array({tensor.tolist()!r}, dtype="float32")  # {comment}'
+    return f"{name} = np.load({file!r})  # {comment}: the page's download"
+
 
 TORCH_CLASS = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}
 KERAS_CLASS = {"rnn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}

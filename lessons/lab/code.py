@@ -9,19 +9,7 @@ from __future__ import annotations
 
 import torch
 
-LITERAL_LIMIT = 4096
-
-
-def _literal(name: str, tensor: torch.Tensor, comment: str, file: str) -> str:
-    if tensor.numel() <= LITERAL_LIMIT:
-        return f"{name} = torch.tensor({tensor.tolist()!r})  # {comment}"
-    return f"{name} = torch.tensor(np.load({file!r}))  # {comment}: the page's download"
-
-
-def _np_literal(name: str, tensor: torch.Tensor, comment: str, file: str) -> str:
-    if tensor.numel() <= LITERAL_LIMIT:
-        return f'{name} = np.array({tensor.tolist()!r}, dtype="float32")  # {comment}'
-    return f"{name} = np.load({file!r})  # {comment}: the page's download"
+from ui.code import np_literal, torch_literal
 
 
 def _values(name: str, vector: torch.Tensor) -> str:
@@ -39,7 +27,7 @@ def layer_norm_torch(row: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
             "import torch",
             "from torch import nn",
             "",
-            _literal("x", row[None], f"(1, {D}): one token's features", "row.npy"),
+            torch_literal("x", row[None], f"(1, {D}): one token's features", "row.npy"),
             f"norm = nn.LayerNorm({D}, eps={eps!r})",
             "with torch.no_grad():",
             f"    {_values('norm.weight', gamma)}  # γ",
@@ -58,7 +46,7 @@ def layer_norm_keras(row: torch.Tensor, gamma: torch.Tensor, beta: torch.Tensor,
             "import numpy as np",
             "import keras",
             "",
-            _np_literal("x", row[None], f"(1, {D}): one token's features", "row.npy"),
+            np_literal("x", row[None], f"(1, {D}): one token's features", "row.npy"),
             "# Keras' default epsilon is 1e-3, PyTorch's 1e-5: set it to match.",
             f"norm = keras.layers.LayerNormalization(epsilon={eps!r})",
             f"norm.build(({D},))",
@@ -81,7 +69,7 @@ def compare_torch(
             "import torch",
             "from torch import nn",
             "",
-            _literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
+            torch_literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
             "norms = {",
             f'    "layernorm": nn.LayerNorm({D}, eps={eps!r}),',
             f'    "batchnorm": nn.BatchNorm1d({D}, eps={eps!r}),  # training: batch statistics',
@@ -114,7 +102,7 @@ def compare_keras(
             "import keras",
             "from keras import layers",
             "",
-            _np_literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
+            np_literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
             "norms = {",
             f'    "layernorm": layers.LayerNormalization(epsilon={eps!r}),',
             f'    "batchnorm": layers.BatchNormalization(epsilon={eps!r}),',
@@ -145,7 +133,7 @@ def dropout_torch(x: torch.Tensor, p: float, scale: float) -> str:
             "import torch",
             "from torch import nn",
             "",
-            _literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
+            torch_literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
             f"drop = nn.Dropout(p={p!r})",
             "drop.train()",
             "y = drop(x)  # PyTorch draws its own mask: a different one each call",
@@ -167,7 +155,7 @@ def dropout_keras(x: torch.Tensor, p: float) -> str:
             "import numpy as np",
             "import keras",
             "",
-            _np_literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
+            np_literal("x", x, f"(B, T, D) = {(B, T, D)}", "x.npy"),
             f"drop = keras.layers.Dropout({p!r})",
             "y = keras.ops.convert_to_numpy(drop(x, training=True))",
             "kept = y != 0",
@@ -188,8 +176,8 @@ def residual_torch(
         "import torch",
         "from torch import nn",
         "",
-        _literal("x", x, f"{tuple(x.shape)}: the input", "x.npy"),
-        _literal("sub", sub, f"{tuple(sub.shape)}: the sublayer's output", "sublayer.npy"),
+        torch_literal("x", x, f"{tuple(x.shape)}: the input", "x.npy"),
+        torch_literal("sub", sub, f"{tuple(sub.shape)}: the sublayer's output", "sublayer.npy"),
     ]
     if sub.shape != x.shape:
         return "\n".join(
@@ -223,8 +211,8 @@ def residual_keras(x: torch.Tensor, sub: torch.Tensor, eps: float) -> str:
             "import keras",
             "from keras import layers",
             "",
-            _np_literal("x", x, f"{tuple(x.shape)}: the input", "x.npy"),
-            _np_literal("sub", sub, f"{tuple(sub.shape)}: the sublayer's output", "sublayer.npy"),
+            np_literal("x", x, f"{tuple(x.shape)}: the input", "x.npy"),
+            np_literal("sub", sub, f"{tuple(sub.shape)}: the sublayer's output", "sublayer.npy"),
             "try:",
             "    total = layers.Add()([x, sub])",
             f"    y = layers.LayerNormalization(epsilon={eps!r})(total)",

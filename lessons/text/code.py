@@ -14,8 +14,8 @@ import re
 import torch
 
 from layers.text import KERAS_FILTERS
+from ui.code import np_literal, torch_literal
 
-LITERAL_LIMIT = 4096  # the lab's limit: more numbers than this are loaded from the download
 _SURROGATES = re.compile(r"[\ud800-\udfff]")
 
 
@@ -25,18 +25,6 @@ def _legacy_tokenizer(*names: str) -> list[str]:
         "# tutorials' tensorflow.keras.preprocessing.text.Tokenizer is the same algorithm.",
         f"from keras.src.legacy.preprocessing.text import {', '.join(names)}",
     ]
-
-
-def _torch_literal(name: str, tensor: torch.Tensor, comment: str, file: str) -> str:
-    if tensor.numel() <= LITERAL_LIMIT:
-        return f"{name} = torch.tensor({tensor.tolist()!r})  # {comment}"
-    return f"{name} = torch.tensor(np.load({file!r}))  # {comment}: the page's download"
-
-
-def _np_literal(name: str, tensor: torch.Tensor, comment: str, file: str) -> str:
-    if tensor.numel() <= LITERAL_LIMIT:
-        return f'{name} = np.array({tensor.tolist()!r}, dtype="float32")  # {comment}'
-    return f"{name} = np.load({file!r})  # {comment}: the page's download"
 
 
 def _printable(text: str) -> str:
@@ -319,7 +307,7 @@ def onehot_programs(
             "import torch.nn.functional as F",
             "from torch import nn",
             "",
-            _torch_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", file),
+            torch_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", file),
             f"ids = torch.tensor({ids!r}, dtype=torch.long)  # (T,) = ({T},) token ids",
             f"onehot = F.one_hot(ids, num_classes={V}).float()  # (T,) -> (T, V) = {(T, V)}",
             f"product = onehot @ W  # (T, V) @ (V, D) -> (T, D) = {(T, D)}",
@@ -337,7 +325,7 @@ def onehot_programs(
             "import keras",
             "import numpy as np",
             "",
-            _np_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", file),
+            np_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", file),
             f'ids = np.array({ids!r}, dtype="int32")  # (T,) = ({T},) token ids',
             f"onehot = keras.ops.one_hot(ids, num_classes={V})  # (T,) -> (T, V) = {(T, V)}",
             f"product = keras.ops.matmul(onehot, W)  # (T, V) @ (V, D) -> (T, D) = {(T, D)}",
@@ -373,9 +361,9 @@ def gradient_programs(
             "import torch",
             "from torch import nn",
             "",
-            _torch_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", table_file),
+            torch_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", table_file),
             f"ids = torch.tensor({ids!r}, dtype=torch.long)  # (T,) = ({T},)",
-            _torch_literal("upstream", upstream, upstream_comment, upstream_file),
+            torch_literal("upstream", upstream, upstream_comment, upstream_file),
             "embedding = nn.Embedding.from_pretrained(W, freeze=False)  # freeze=False: learnable",
             f"out = embedding(ids)  # (T,) -> (T, D) = {(T, D)}",
             "loss = (out * upstream).sum()  # a loss whose gradient wrt out is upstream",
@@ -406,9 +394,9 @@ def gradient_programs(
             "import keras",
             "import numpy as np",
             "",
-            _np_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", table_file),
+            np_literal("W", table, f"(V, D) = {(V, D)}: the embedding table", table_file),
             f'ids = np.array({ids!r}, dtype="int32")  # (T,) = ({T},)',
-            _np_literal("upstream", upstream, upstream_comment, upstream_file),
+            np_literal("upstream", upstream, upstream_comment, upstream_file),
             f"embedding = keras.layers.Embedding({V}, {D})",
             "embedding.build((None,))",
             "embedding.set_weights([W])",

@@ -10,10 +10,11 @@ import torch
 
 from layers import Embedding, make_generator
 from layers.text import Tokenizer
+from ui import controls
 from ui.compute import capped
 from ui.i18n import t
 from ui.settings import Settings
-from ui.shell import code_panel
+from ui.shell import code_panel, explain
 from ui.state import current, hidden, update
 
 MAX_LINES = 64  # texts the tokenizer is fitted on: the batch limit of every page
@@ -83,6 +84,18 @@ def _sentence(lines: tuple[str, ...], words: int | None, oov: str | None, d: int
 
 def sentence(s: Settings) -> Sentence:
     return _sentence(tuple(texts(s)), num_words(s), oov_token(s), s.d, s.seed)
+
+
+def table_part(s: Settings, idea_key: str, equation: str) -> Sentence | None:
+    """The start of the parts on the table: the idea, the width D, the first sentence as ids
+    and its (V, D) table; None, with a note, when the sentence has no word to look up."""
+    explain(t(idea_key), equation)
+    controls.width_control()
+    sent = sentence(s)
+    if not len(sent.ids):
+        st.info(t("problem.no_words"), icon=":material/edit:")
+        return None
+    return sent
 
 
 def load_example(**changes) -> None:

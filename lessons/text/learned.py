@@ -8,16 +8,14 @@ import torch
 import viz
 from layers import make_generator
 from layers.embedding import embedding_grad
-from ui import controls
 from ui.blocks import chart, f32
 from ui.downloads import downloads
 from ui.i18n import t
 from ui.safe import md_escape
 from ui.settings import Settings
-from ui.shell import explain
 
 from . import code
-from .common import sentence, show_code
+from .common import show_code, table_part
 
 MAX_SHOWN = 128
 
@@ -28,15 +26,13 @@ def upstream_for(T: int, D: int, seed: int) -> torch.Tensor:
 
 
 def learned_part(s: Settings) -> None:
-    explain(
-        t("text.grad_idea"),
+    sent = table_part(
+        s,
+        "text.grad_idea",
         r"\frac{\partial L}{\partial W_v} = \sum_{t:\ ids_t = v} \frac{\partial L}{\partial e_t}"
         r",\qquad \frac{\partial L}{\partial\, ids}\ \text{does not exist}",
     )
-    controls.width_control()
-    sent = sentence(s)
-    if not len(sent.ids):
-        st.info(t("problem.no_words"), icon=":material/edit:")
+    if sent is None:
         return
     ids, W = sent.ids, sent.table
     V, D = W.shape

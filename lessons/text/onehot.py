@@ -8,15 +8,13 @@ import torch
 import viz
 from layers import Embedding, make_generator
 from layers.text import Tokenizer, one_hot
-from ui import controls
 from ui.blocks import chart, f32
 from ui.downloads import downloads
 from ui.i18n import t
 from ui.settings import Settings
-from ui.shell import explain
 
 from . import code
-from .common import sentence, show_code
+from .common import show_code, table_part
 
 MAX_SHOWN = 128  # rows or columns of a panel drawn; the downloads have them all
 COFFEE = "i i i i need some more coffee coffee coffee"
@@ -24,15 +22,13 @@ COFFEE_V = 8  # the tutorial's vocabulary size: one-hot vectors 8 wide
 
 
 def onehot_part(s: Settings) -> None:
-    explain(
-        t("text.oh_idea"),
+    sent = table_part(
+        s,
+        "text.oh_idea",
         r"\underbrace{\mathrm{onehot}(ids)}_{(T,\,V)}\;\underbrace{W}_{(V,\,D)}"
         r"= \underbrace{W[ids]}_{(T,\,D)}",
     )
-    controls.width_control()
-    sent = sentence(s)
-    if not len(sent.ids):
-        st.info(t("problem.no_words"), icon=":material/edit:")
+    if sent is None:
         return
     ids, W = sent.ids, sent.table
     V, D = W.shape

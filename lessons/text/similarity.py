@@ -89,6 +89,20 @@ def similarity_part(s: Settings) -> None:
         _korean(s, "\n".join(korean))
 
 
+def _cosines(s: Settings, matrix, labels: list[str], title: str, key: str) -> None:
+    """A word × word cosine matrix, on the fixed scale [−1, 1]."""
+    chart(
+        viz.similarity_heatmap(
+            np.asarray(matrix, dtype=np.float32),
+            labels,
+            title=title,
+            value_name="cos",
+            presentation=s.present,
+        ),
+        key,
+    )
+
+
 def _unknown(unknown: list[str]) -> None:
     if unknown:
         listed = ", ".join(code_span(w) for w in unknown[:30])
@@ -106,27 +120,10 @@ def _english(s: Settings, words: list[str]) -> None:
     if known:
         left, right = st.columns(2)
         with left:
-            chart(
-                viz.similarity_heatmap(
-                    np.asarray(matrix, dtype=np.float32),
-                    known,
-                    title=t("text.sim_glove_title", n=len(known)),
-                    value_name="cos",
-                    presentation=s.present,
-                ),
-                "text_sim_glove",
-            )
+            _cosines(s, matrix, known, t("text.sim_glove_title", n=len(known)), "text_sim_glove")
         with right:
-            chart(
-                viz.similarity_heatmap(
-                    _random_matrix(tuple(known), s.seed),
-                    known,
-                    title=t("text.sim_random_title"),
-                    value_name="cos",
-                    presentation=s.present,
-                ),
-                "text_sim_random",
-            )
+            random = _random_matrix(tuple(known), s.seed)
+            _cosines(s, random, known, t("text.sim_random_title"), "text_sim_random")
         st.markdown(t("text.sim_random_note"))
         downloads("glove_cosine", torch.from_numpy(np.asarray(matrix)), "text_sim_dl")
 
@@ -192,16 +189,7 @@ def _korean(s: Settings, text: str) -> None:
     labels, matrix, unknown = _kiwi_matrix(text)
     _unknown(unknown)
     if labels:
-        chart(
-            viz.similarity_heatmap(
-                np.asarray(matrix, dtype=np.float32),
-                labels,
-                title=t("text.sim_kiwi_title", n=len(labels)),
-                value_name="cos",
-                presentation=s.present,
-            ),
-            "text_sim_kiwi",
-        )
+        _cosines(s, matrix, labels, t("text.sim_kiwi_title", n=len(labels)), "text_sim_kiwi")
     else:
         st.info(t("text.sim_kiwi_none"))
     (a, b), (c, d) = PAIRS

@@ -12,6 +12,7 @@ from layers import make_generator
 from layers.embedding import Embedding
 from layers.text import Tokenizer, one_hot, pad_sequences, text_to_word_sequence
 from lessons.text import code
+from ui.code import LITERAL_LIMIT
 
 KERAS = pytest.mark.keras
 
@@ -277,7 +278,7 @@ def test_one_hot_product_equals_lookup_in_keras(keras):
 
 def test_a_large_table_is_loaded_from_the_download(tmp_path, monkeypatch):
     W = table(100, 50)  # 5000 numbers > LITERAL_LIMIT
-    assert W.numel() > code.LITERAL_LIMIT
+    assert W.numel() > LITERAL_LIMIT
     np.save(tmp_path / "embedding_table.npy", W.numpy())
     monkeypatch.chdir(tmp_path)
     torch_program, keras_program = code.onehot_programs(IDS, W, "embedding_table.npy")
