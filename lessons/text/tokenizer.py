@@ -57,7 +57,8 @@ def tokenizer_part(s: Settings) -> None:
             t("text.num_words"),
             "num_words",
             min_value=0,
-            max_value=max(total + 2, 10, s.num_words),
+            # total + 1 keeps every word: each step up to it changes what is kept
+            max_value=max(total + 1, s.num_words),
             step=1,
             help=t("text.num_words_help"),
         )

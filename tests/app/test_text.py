@@ -70,6 +70,19 @@ def test_num_words_colours_the_bars_and_states_the_quirk(app):
     assert translate("en", "text.tok_fate_unknown") in text
 
 
+def test_every_step_of_num_words_changes_the_bars(app):
+    """0 (None) keeps all, 1 keeps none, …, total + 1 keeps all again: the slider ends there, so
+    each step moves a word between kept and dropped (a teacher sees every step)."""
+    at = app(TEXT, text="a a a b b c")
+    slider = at.slider(key="w_num_words")
+    assert (slider.min, slider.max) == (0, 4)
+    seen = [chart(at, "text_word_index")]
+    for value in range(1, 5):
+        at.slider(key="w_num_words").set_value(value).run()
+        seen.append(chart(at, "text_word_index"))
+        assert seen[-1] != seen[-2], value
+
+
 def test_an_oov_token_catches_unknown_words(app):
     at = app(TEXT, text="a a b", new="a z", oov="<OOV>")
     no_exception(at)
