@@ -85,8 +85,8 @@ def similarity_part(s: Settings) -> None:
         return
     if words:
         _english(s, words)
-    if korean:
-        _korean(s, "\n".join(korean))
+    if korean:  # the neighbours box is drawn once: here when there is no English part above
+        _korean(s, "\n".join(korean), word_box=not words)
 
 
 def _cosines(s: Settings, matrix, labels: list[str], title: str, key: str) -> None:
@@ -182,7 +182,31 @@ def _english(s: Settings, words: list[str]) -> None:
     show_code(lambda: code.similarity_programs(known or ["king"], word, positive, negative))
 
 
-def _korean(s: Settings, text: str) -> None:
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _similar_morphemes(form: str, tag: str):
+    return vectors.similar_morphemes(form, tag, k=10)
+
+
+def _kiwi_nearest(s: Settings, first: str) -> None:
+    """Kiwi's nearest morphemes: of a Korean word typed in the neighbours box, else of the
+    sentence's first noun, verb or adjective."""
+    typed = vectors.content_morphemes(s.word) if has_hangul(s.word) else []
+    form, tag = typed[0] if typed else first.rsplit("/", 1)
+    found = _similar_morphemes(form, tag)
+    if found:
+        chart(
+            viz.score_bars(
+                [label for label, _ in found],
+                np.asarray([score for _, score in found], dtype=np.float32),
+                title=t("text.sim_nearest", word=f"{form}/{tag}"),
+                x_title="cos",
+                presentation=s.present,
+            ),
+            "text_kiwi_nearest",
+        )
+
+
+def _korean(s: Settings, text: str, *, word_box: bool) -> None:
     st.subheader(t("text.sim_kiwi"))
     if not loaded(vectors.kiwi, vectors.kiwi_loaded, "text.ko_loading"):
         return
@@ -190,6 +214,16 @@ def _korean(s: Settings, text: str) -> None:
     _unknown(unknown)
     if labels:
         _cosines(s, matrix, labels, t("text.sim_kiwi_title", n=len(labels)), "text_sim_kiwi")
+        if word_box:
+            widget(
+                st.text_input,
+                t("text.sim_word"),
+                "word",
+                max_chars=MAX_SHORT_TEXT["word"],
+                placeholder=labels[0].rsplit("/", 1)[0],
+                help=t("text.sim_word_help_ko"),
+            )
+        _kiwi_nearest(s, labels[0])
     else:
         st.info(t("text.sim_kiwi_none"))
     (a, b), (c, d) = PAIRS

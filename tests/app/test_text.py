@@ -176,6 +176,16 @@ def test_korean_text_gets_kiwi_and_unknown_words_are_listed(app):
     no_exception(at)
     assert chart(at, "text_sim_kiwi")
     assert "qzxv" in " ".join(c.value for c in at.caption)
+    nearest = chart(at, "text_kiwi_nearest")  # of the first noun: 고양이
+    assert "고양이/NNG" in nearest["layout"]["title"]["text"]
+    assert "강아지/NNG" in nearest["data"][0]["y"]
+
+
+def test_a_korean_word_in_the_neighbours_box_asks_kiwi(app):
+    at = app(TEXT, part="similarity", lang="ko", word="자동차")  # Korean text: no GloVe part
+    no_exception(at)
+    assert at.text_input(key="w_word").value == "자동차"  # the box is drawn in the Kiwi part
+    assert "자동차/NNG" in chart(at, "text_kiwi_nearest")["layout"]["title"]["text"]
 
 
 def test_korean_part_splits_morphemes(app):
