@@ -213,7 +213,12 @@ def _korean(s: Settings, text: str, *, word_box: bool) -> None:
     labels, matrix, unknown = _kiwi_matrix(text)
     _unknown(unknown)
     if labels:
-        _cosines(s, matrix, labels, t("text.sim_kiwi_title", n=len(labels)), "text_sim_kiwi")
+        left, right = st.columns(2)
+        with left:
+            _cosines(s, matrix, labels, t("text.sim_kiwi_title", n=len(labels)), "text_sim_kiwi")
+        with right:  # the same morphemes in an untrained table: noise around 0
+            random = _random_matrix(tuple(labels), s.seed)
+            _cosines(s, random, labels, t("text.sim_random_title"), "text_sim_kiwi_random")
         if word_box:
             widget(
                 st.text_input,

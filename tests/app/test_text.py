@@ -174,7 +174,9 @@ def test_neighbours_default_to_the_sentences_first_content_word(app):
 def test_korean_text_gets_kiwi_and_unknown_words_are_listed(app):
     at = app(TEXT, part="similarity", lang="ko", text="고양이가 개를 보고 자동차 밑에 숨었다 qzxv")
     no_exception(at)
-    assert chart(at, "text_sim_kiwi")
+    kiwi = decode(chart(at, "text_sim_kiwi")["data"][0]["z"])
+    random = decode(chart(at, "text_sim_kiwi_random")["data"][0]["z"])
+    assert kiwi.shape == random.shape  # the same morphemes, trained and untrained
     assert "qzxv" in " ".join(c.value for c in at.caption)
     nearest = chart(at, "text_kiwi_nearest")  # of the first noun: 고양이
     assert "고양이/NNG" in nearest["layout"]["title"]["text"]
