@@ -136,3 +136,15 @@ BUILDERS = [
     "norm_axes_diagram",
     "step_lines",
 ]
+
+
+def strings(node):
+    """Every string in a nested plotly JSON structure (titles, labels, hover text)."""
+    if isinstance(node, str):
+        yield node
+    elif isinstance(node, dict):
+        for value in node.values():
+            yield from strings(value)
+    elif isinstance(node, list | tuple):
+        for value in node:
+            yield from strings(value)

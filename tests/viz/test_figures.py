@@ -8,22 +8,10 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from viz_support import BUILDERS, TOKENS, VALUES, WEIGHTS, Words, _build  # noqa: F401
+from viz_support import BUILDERS, TOKENS, VALUES, WEIGHTS, Words, _build, strings  # noqa: F401
 
 import viz
 from viz import theme
-
-
-def _strings(node):
-    """Every string in a nested plotly JSON structure."""
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            yield from _strings(value)
 
 
 @pytest.mark.parametrize("name", BUILDERS)
@@ -31,7 +19,7 @@ def test_every_word_the_caller_gives_is_shown_escaped(name):
     words = Words()
     fig = _build(name, words)
     assert len(words.used) >= 3
-    shown = list(_strings(fig.to_plotly_json()))
+    shown = list(strings(fig.to_plotly_json()))
     for word in words.used:
         assert any(viz.label(word) in text for text in shown), f"{name}: {word!r} is not shown"
     assert viz.label("<i>tricky</i> & more") == "&lt;i&gt;tricky&lt;/i&gt; &amp; more"

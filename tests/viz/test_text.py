@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 import pytest
-from viz_support import Words
+from viz_support import Words, strings
 
 import viz
 from viz import text as viz_text
@@ -118,17 +118,6 @@ BUILDERS = [
 ]
 
 
-def _strings(node):
-    if isinstance(node, str):
-        yield node
-    elif isinstance(node, dict):
-        for value in node.values():
-            yield from _strings(value)
-    elif isinstance(node, list | tuple):
-        for value in node:
-            yield from _strings(value)
-
-
 # Every builder: the house rules
 
 
@@ -143,7 +132,7 @@ def test_every_word_the_caller_gives_is_shown_escaped(name):
     words = Words()
     fig = _build(name, words)
     assert len(words.used) >= 3
-    shown = list(_strings(fig.to_plotly_json()))
+    shown = list(strings(fig.to_plotly_json()))
     for word in words.used:
         assert any(viz.label(word) in text for text in shown), f"{name}: {word!r} is not shown"
     assert not any("<i>" in text for text in shown)  # the markup word never renders as markup
