@@ -38,6 +38,7 @@ from .embedding import (
 from .feedforward import FeedForward, FeedForwardTrace
 from .normalization import (
     BatchNorm1d,
+    BatchNorm2d,
     BatchNormTrace,
     GroupNorm,
     InstanceNorm1d,
@@ -66,6 +67,7 @@ __all__ = [
     "AddTrace",
     "AttentionTrace",
     "BatchNorm1d",
+    "BatchNorm2d",
     "BatchNormTrace",
     "Bidirectional",
     "BidirectionalTrace",

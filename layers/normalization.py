@@ -41,8 +41,8 @@ class NormTrace:
 @dataclass(frozen=True)
 class BatchNormTrace(NormTrace):
     training: bool  # True: batch statistics used and running ones updated
-    running_mean: torch.Tensor  # (D,) after this call
-    running_var: torch.Tensor  # (D,) after this call
+    running_mean: torch.Tensor  # (D,) or (C,) after this call
+    running_var: torch.Tensor  # (D,) or (C,) after this call
 
 
 def _check_eps(eps: float) -> float:
@@ -115,12 +115,14 @@ class LayerNorm(Layer):
         return f"{self.normalized_shape}, eps={self.eps}"
 
 
-class BatchNorm1d(Layer):
-    """Normalizes each feature over the batch (and tokens); running statistics for eval."""
+class _BatchNorm(Layer):
+    """What BatchNorm1d and BatchNorm2d share: γ, β, running statistics and their update."""
+
+    _letter = "D"  # what the features are called in messages: D per token, C per pixel
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: float | None = 0.1) -> None:
         super().__init__()
-        self.num_features = positive_int(num_features, "num_features (D)")
+        self.num_features = positive_int(num_features, f"num_features ({self._letter})")
         self.eps = _check_eps(eps)
         if momentum is not None and not 0 <= momentum <= 1:
             raise ValueError(f"momentum must lie in [0, 1] (or be None), got {momentum!r}")
@@ -131,9 +133,9 @@ class BatchNorm1d(Layer):
         self.register_buffer("num_batches_tracked", torch.tensor(0, dtype=torch.long))
 
     @classmethod
-    def from_torch(cls, module: nn.BatchNorm1d) -> BatchNorm1d:
+    def from_torch(cls, module: nn.BatchNorm1d | nn.BatchNorm2d) -> _BatchNorm:
         if not module.track_running_stats:
-            raise ValueError("BatchNorm1d mirrors a module that tracks running statistics")
+            raise ValueError(f"{cls.__name__} mirrors a module that tracks running statistics")
         layer = cls(module.num_features, eps=module.eps, momentum=module.momentum)
         _copy_affine(layer, module)
         with torch.no_grad():
@@ -142,36 +144,33 @@ class BatchNorm1d(Layer):
             layer.num_batches_tracked.copy_(module.num_batches_tracked)
         return layer.train(module.training)
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, BatchNormTrace]:
-        D = self.num_features
-        if x.dim() == 2:
-            check_shape(x, ("B", D), "BatchNorm1d")
-        else:
-            check_shape(x, ("B", "T", D), "BatchNorm1d")
-        dims = tuple(range(x.dim() - 1))  # every axis but the features
-        n = x.numel() // D
-        if self.training:
-            if n < 2:
-                raise ValueError(
-                    "BatchNorm1d in training needs more than one value per feature (B·T ≥ 2): "
-                    "with a single value the variance is 0. Add a sentence or a token, "
-                    "or switch to eval."
-                )
-            mean = x.mean(dim=dims)  # (B, T, D) -> (D,)
-            var = ((x - mean) ** 2).mean(dim=dims)  # biased: used to normalize
-            with torch.no_grad():
-                # PyTorch's update: an exponential average of μ and of the *unbiased* σ².
-                self.num_batches_tracked += 1
-                m = self.momentum
-                if m is None:  # a plain cumulative average
-                    m = 1.0 / float(self.num_batches_tracked)
-                unbiased = var * n / (n - 1)
-                self.running_mean.mul_(1 - m).add_(m * mean)
-                self.running_var.mul_(1 - m).add_(m * unbiased)
-        else:
-            mean, var = self.running_mean, self.running_var
-        out, stats = _normalize(x, mean, var, self.eps, self.gamma, self.beta, (D,))
-        return out, BatchNormTrace(
+    def _statistics(self, x: torch.Tensor, dims: tuple[int, ...], too_few: str):
+        """Batch μ and biased σ² over `dims` in training (updating the running ones), else those."""
+        n = x.numel() // self.num_features
+        if not self.training:
+            return self.running_mean, self.running_var
+        if n < 2:
+            raise ValueError(too_few)
+        mean = x.mean(dim=dims)  # -> (D,) or (C,)
+        shape = [1] * x.dim()
+        shape[self._feature_axis(x)] = self.num_features
+        var = ((x - mean.reshape(shape)) ** 2).mean(dim=dims)  # biased: used to normalize
+        with torch.no_grad():
+            # PyTorch's update: an exponential average of μ and of the *unbiased* σ².
+            self.num_batches_tracked += 1
+            m = self.momentum
+            if m is None:  # a plain cumulative average
+                m = 1.0 / float(self.num_batches_tracked)
+            unbiased = var * n / (n - 1)
+            self.running_mean.mul_(1 - m).add_(m * mean)
+            self.running_var.mul_(1 - m).add_(m * unbiased)
+        return mean, var
+
+    def _feature_axis(self, x: torch.Tensor) -> int:
+        return x.dim() - 1
+
+    def _trace(self, stats) -> BatchNormTrace:
+        return BatchNormTrace(
             *stats,
             training=self.training,
             running_mean=self.running_mean.clone(),
@@ -179,7 +178,57 @@ class BatchNorm1d(Layer):
         )
 
     def extra_repr(self) -> str:
-        return f"D={self.num_features}, eps={self.eps}, momentum={self.momentum}"
+        return f"{self._letter}={self.num_features}, eps={self.eps}, momentum={self.momentum}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """Normalizes each feature over the batch (and tokens); running statistics for eval."""
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, BatchNormTrace]:
+        D = self.num_features
+        if x.dim() == 2:
+            check_shape(x, ("B", D), "BatchNorm1d")
+        else:
+            check_shape(x, ("B", "T", D), "BatchNorm1d")
+        dims = tuple(range(x.dim() - 1))  # every axis but the features
+        mean, var = self._statistics(
+            x,
+            dims,  # (B, T, D) -> (D,)
+            "BatchNorm1d in training needs more than one value per feature (B·T ≥ 2): "
+            "with a single value the variance is 0. Add a sentence or a token, or switch to eval.",
+        )
+        out, stats = _normalize(x, mean, var, self.eps, self.gamma, self.beta, (D,))
+        return out, self._trace(stats)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Normalizes each channel over every pixel of every image; running statistics for eval."""
+
+    _letter = "C"
+
+    def _feature_axis(self, x: torch.Tensor) -> int:
+        return 1  # channels first, as in torch
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, BatchNormTrace]:
+        C = self.num_features
+        check_shape(x, ("B", C, "H", "W"), "BatchNorm2d")
+        mean, var = self._statistics(
+            x,
+            (0, 2, 3),  # (B, C, H, W) -> (C,): images, rows and columns share one μ
+            "BatchNorm2d in training needs more than one value per channel (B·H·W ≥ 2): "
+            "with a single value the variance is 0. Add an image or pixels, or switch to eval.",
+        )
+        per_channel = (1, C, 1, 1)  # so that μ, σ², γ and β broadcast over (B, C, H, W)
+        out, stats = _normalize(
+            x,
+            mean.reshape(per_channel),  # (C,) -> (1, C, 1, 1)
+            var.reshape(per_channel),  # (C,) -> (1, C, 1, 1)
+            self.eps,
+            self.gamma.reshape(per_channel),  # (C,) -> (1, C, 1, 1)
+            self.beta.reshape(per_channel),  # (C,) -> (1, C, 1, 1)
+            (C,),
+        )
+        return out, self._trace(stats)
 
 
 class GroupNorm(Layer):

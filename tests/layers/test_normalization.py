@@ -1,4 +1,4 @@
-"""LayerNorm, BatchNorm1d, GroupNorm, InstanceNorm1d: parity with torch.nn, the worked example."""
+"""LayerNorm, BatchNorm1d/2d, GroupNorm, InstanceNorm1d: parity with torch.nn, worked example."""
 
 import pytest
 import torch
@@ -6,7 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from torch import nn
 
-from layers import BatchNorm1d, GroupNorm, InstanceNorm1d, LayerNorm, make_generator
+from layers import (
+    BatchNorm1d,
+    BatchNorm2d,
+    GroupNorm,
+    InstanceNorm1d,
+    LayerNorm,
+    make_generator,
+)
 
 
 def _batch(B=3, T=5, D=8, seed=0, shift=0.0):
@@ -162,3 +169,60 @@ def test_norms_match_torch_property(B, T, D, seed):
     torch.testing.assert_close(
         GroupNorm(1, D)(x)[0], nn.GroupNorm(1, D)(channels_first).transpose(1, 2)
     )
+
+
+# Images (B, C, H, W), channels first as in torch: which cells share one mean.
+
+
+def _images(B=3, C=4, H=5, W=6, seed=0, shift=0.0):
+    return torch.randn(B, C, H, W, generator=make_generator(seed, "norm-images")) * 3 + shift
+
+
+@pytest.mark.parametrize("momentum", [0.1, 0.5, None])
+def test_batch_norm_2d_training_and_running_stats_match_torch(randomize, momentum):
+    torch_layer = randomize(nn.BatchNorm2d(4, momentum=momentum), 7)
+    layer = BatchNorm2d.from_torch(torch_layer)
+    for step in range(3):  # several training batches move the running statistics
+        x = _images(seed=step, shift=step)
+        out, trace = layer(x)
+        torch.testing.assert_close(out, torch_layer(x))
+        torch.testing.assert_close(trace.running_mean, torch_layer.running_mean)
+        torch.testing.assert_close(trace.running_var, torch_layer.running_var)
+        torch.testing.assert_close(layer.running_var, torch_layer.running_var)
+        torch.testing.assert_close(trace.mean, x.mean(dim=(0, 2, 3)))
+        torch.testing.assert_close(trace.var, x.var(dim=(0, 2, 3), unbiased=False))
+        assert trace.training
+    assert int(layer.num_batches_tracked) == int(torch_layer.num_batches_tracked) == 3
+    torch_layer.eval()
+    layer.eval()
+    x = _images(seed=9)
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x))
+    assert not trace.training
+    torch.testing.assert_close(trace.mean, torch_layer.running_mean)
+    assert int(layer.num_batches_tracked) == 3  # eval leaves the running statistics alone
+
+
+def test_batch_norm_2d_from_an_eval_module_with_trained_stats(randomize):
+    torch_layer = randomize(nn.BatchNorm2d(4), 8)
+    torch_layer(_images(shift=2.0))  # one training step so the running stats are not 0 and 1
+    torch_layer.eval()
+    layer = BatchNorm2d.from_torch(torch_layer)
+    assert not layer.training
+    x = _images(seed=3)
+    torch.testing.assert_close(layer(x)[0], torch_layer(x))
+
+
+def test_batch_norm_2d_bad_inputs_are_explained():
+    with pytest.raises(ValueError, match=r"\(B, 4, H, W\).*axis 1 has size 3"):
+        BatchNorm2d(4)(torch.randn(2, 3, 5, 5))
+    with pytest.raises(ValueError, match=r"4-D input of shape \(B, 4, H, W\)"):
+        BatchNorm2d(4)(torch.randn(2, 5, 4))
+    with pytest.raises(ValueError, match="more than one value per channel"):
+        BatchNorm2d(4)(torch.randn(1, 4, 1, 1))
+    out, _ = BatchNorm2d(4).eval()(torch.randn(1, 4, 1, 1))  # eval uses running stats: fine
+    assert out.shape == (1, 4, 1, 1)
+    with pytest.raises(ValueError, match="momentum"):
+        BatchNorm2d(4, momentum=2.0)
+    with pytest.raises(ValueError, match="tracks running statistics"):
+        BatchNorm2d.from_torch(nn.BatchNorm2d(4, track_running_stats=False))
