@@ -42,6 +42,7 @@ from .normalization import (
     BatchNormTrace,
     GroupNorm,
     InstanceNorm1d,
+    InstanceNorm2d,
     LayerNorm,
     NormTrace,
 )
@@ -83,6 +84,7 @@ __all__ = [
     "GRUTrace",
     "GroupNorm",
     "InstanceNorm1d",
+    "InstanceNorm2d",
     "LSTMTrace",
     "Layer",
     "LayerNorm",

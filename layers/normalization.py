@@ -232,7 +232,10 @@ class BatchNorm2d(_BatchNorm):
 
 
 class GroupNorm(Layer):
-    """Splits the D features into G groups; normalizes each sentence's group over T and D/G."""
+    """Splits the D features into G groups; normalizes each sentence's group over T and D/G.
+
+    Also takes images (B, C, H, W), channels first: each image's group over C/G, H and W.
+    """
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5) -> None:
         super().__init__()
@@ -254,6 +257,14 @@ class GroupNorm(Layer):
         return layer
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, NormTrace]:
+        if isinstance(x, torch.Tensor) and x.dim() == 4:
+            return self._forward_images(x)
+        if isinstance(x, torch.Tensor) and x.dim() != 3:
+            raise ValueError(
+                f"GroupNorm expects sentences (B, T, {self.num_channels}) or images "
+                f"(B, {self.num_channels}, H, W), got {x.dim()}-D {tuple(x.shape)}; "
+                "add a batch axis of size 1 for a single sentence or image"
+            )
         check_shape(x, ("B", "T", self.num_channels), "GroupNorm")
         B, T, D = x.shape
         G = self.num_groups
@@ -264,6 +275,21 @@ class GroupNorm(Layer):
         _, stats = _normalize(grouped, mean, var, self.eps, gamma, beta, (B, G))
         mean, var, std, *per_value = stats
         x_hat, scaled, out = (v.reshape(B, T, D) for v in per_value)  # back to (B, T, D)
+        return out, NormTrace(mean, var, std, x_hat, scaled, out)
+
+    def _forward_images(self, x: torch.Tensor) -> tuple[torch.Tensor, NormTrace]:
+        """Channels first, as torch: each image's group of C/G channels over all its pixels."""
+        check_shape(x, ("B", self.num_channels, "H", "W"), "GroupNorm")
+        B, C, H, W = x.shape
+        G = self.num_groups
+        grouped = x.reshape(B, G, C // G, H, W)  # (B, C, H, W) -> (B, G, C/G, H, W)
+        mean = grouped.mean(dim=(2, 3, 4), keepdim=True)  # (B, G, 1, 1, 1)
+        var = ((grouped - mean) ** 2).mean(dim=(2, 3, 4), keepdim=True)  # (B, G, 1, 1, 1)
+        gamma = self.gamma.reshape(G, C // G, 1, 1)  # (C,) -> (G, C/G, 1, 1)
+        beta = self.beta.reshape(G, C // G, 1, 1)  # (C,) -> (G, C/G, 1, 1)
+        _, stats = _normalize(grouped, mean, var, self.eps, gamma, beta, (B, G))
+        mean, var, std, *per_value = stats
+        x_hat, scaled, out = (v.reshape(B, C, H, W) for v in per_value)  # back to (B, C, H, W)
         return out, NormTrace(mean, var, std, x_hat, scaled, out)
 
     def extra_repr(self) -> str:
@@ -307,3 +333,46 @@ class InstanceNorm1d(Layer):
 
     def extra_repr(self) -> str:
         return f"D={self.num_features}, eps={self.eps}, affine={self.affine}"
+
+
+class InstanceNorm2d(Layer):
+    """Normalizes each image's channel over its H·W pixels; γ and β only with `affine=True`."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = False) -> None:
+        super().__init__()
+        self.num_features = positive_int(num_features, "num_features (C)")
+        self.eps = _check_eps(eps)
+        self.affine = bool(affine)
+        if self.affine:
+            _affine(self, num_features)
+        else:
+            self.gamma = self.beta = None
+
+    @classmethod
+    def from_torch(cls, module: nn.InstanceNorm2d) -> InstanceNorm2d:
+        if module.track_running_stats:
+            raise ValueError("InstanceNorm2d mirrors a module without running statistics")
+        layer = cls(module.num_features, eps=module.eps, affine=module.affine)
+        if module.affine:
+            _copy_affine(layer, module)
+        return layer
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, NormTrace]:
+        check_shape(x, ("B", self.num_features, "H", "W"), "InstanceNorm2d")
+        B, C, H, W = x.shape
+        if H * W < 2:
+            raise ValueError(
+                "InstanceNorm2d needs at least two pixels (H·W ≥ 2): it normalizes each channel "
+                "over the pixels, and one pixel leaves nothing to compare. Use a larger image."
+            )
+        mean = x.mean(dim=(2, 3), keepdim=True)  # (B, C, H, W) -> (B, C, 1, 1)
+        var = ((x - mean) ** 2).mean(dim=(2, 3), keepdim=True)  # (B, C, 1, 1)
+        gamma = beta = None
+        if self.affine:
+            gamma = self.gamma.reshape(C, 1, 1)  # (C,) -> (C, 1, 1)
+            beta = self.beta.reshape(C, 1, 1)  # (C,) -> (C, 1, 1)
+        out, stats = _normalize(x, mean, var, self.eps, gamma, beta, (B, C))
+        return out, NormTrace(*stats)
+
+    def extra_repr(self) -> str:
+        return f"C={self.num_features}, eps={self.eps}, affine={self.affine}"

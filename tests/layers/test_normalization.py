@@ -1,4 +1,4 @@
-"""LayerNorm, BatchNorm1d/2d, GroupNorm, InstanceNorm1d: parity with torch.nn, worked example."""
+"""LayerNorm, BatchNorm1d/2d, GroupNorm, InstanceNorm1d/2d: parity with torch.nn, worked example."""
 
 import pytest
 import torch
@@ -11,6 +11,7 @@ from layers import (
     BatchNorm2d,
     GroupNorm,
     InstanceNorm1d,
+    InstanceNorm2d,
     LayerNorm,
     make_generator,
 )
@@ -226,3 +227,45 @@ def test_batch_norm_2d_bad_inputs_are_explained():
         BatchNorm2d(4, momentum=2.0)
     with pytest.raises(ValueError, match="tracks running statistics"):
         BatchNorm2d.from_torch(nn.BatchNorm2d(4, track_running_stats=False))
+
+
+@pytest.mark.parametrize("affine", [False, True])
+def test_instance_norm_2d_matches_torch(randomize, affine):
+    torch_layer = nn.InstanceNorm2d(4, affine=affine)
+    if affine:
+        randomize(torch_layer, 9)
+    layer = InstanceNorm2d.from_torch(torch_layer)
+    assert (layer.gamma is None) is not affine
+    x = _images()
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x))
+    assert trace.mean.shape == trace.var.shape == (3, 4)
+    torch.testing.assert_close(trace.mean, x.mean(dim=(2, 3)))
+
+
+def test_instance_norm_2d_bad_inputs_are_explained():
+    with pytest.raises(ValueError, match="at least two pixels"):
+        InstanceNorm2d(4)(torch.randn(2, 4, 1, 1))
+    with pytest.raises(ValueError, match=r"4-D input of shape \(B, 4, H, W\)"):
+        InstanceNorm2d(4)(torch.randn(4, 5, 5))
+    with pytest.raises(ValueError, match="without running statistics"):
+        InstanceNorm2d.from_torch(nn.InstanceNorm2d(4, track_running_stats=True))
+
+
+@pytest.mark.parametrize("groups", [1, 2, 4])
+def test_group_norm_on_images_matches_torch(randomize, groups):
+    torch_layer = randomize(nn.GroupNorm(groups, 4), 10)
+    layer = GroupNorm.from_torch(torch_layer)
+    x = _images()
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x))  # channels first: no transpose
+    assert trace.mean.shape == trace.var.shape == (3, groups)
+    expected = x.reshape(3, groups, -1).mean(-1)  # each image's group: C/G channels, H, W
+    torch.testing.assert_close(trace.mean, expected)
+
+
+def test_group_norm_bad_image_shapes_are_explained():
+    with pytest.raises(ValueError, match=r"\(B, 4, H, W\).*axis 1 has size 6"):
+        GroupNorm(2, 4)(torch.randn(2, 6, 3, 3))
+    with pytest.raises(ValueError, match=r"or images \(B, 4, H, W\).*add a batch axis"):
+        GroupNorm(2, 4)(torch.randn(4, 3))
