@@ -15,6 +15,7 @@ Shape letters, batch-first throughout:
     U  recurrent units: the hidden state's size
 """
 
+from . import initializers
 from ._core import Layer, make_generator
 from .attention import AttentionTrace, MultiHeadAttention, causal_mask
 from .blocks import (
@@ -27,6 +28,7 @@ from .blocks import (
     TransformerDecoderBlock,
     TransformerEncoderBlock,
 )
+from .clipping import ClipTrace, clip_by_global_norm, clip_by_norm, clip_by_value
 from .dropout import Dropout, DropoutTrace
 from .embedding import (
     Embedding,
@@ -72,6 +74,7 @@ __all__ = [
     "BatchNormTrace",
     "Bidirectional",
     "BidirectionalTrace",
+    "ClipTrace",
     "DecoderTrace",
     "Dropout",
     "DropoutTrace",
@@ -96,8 +99,12 @@ __all__ = [
     "TransformerDecoderBlock",
     "TransformerEncoderBlock",
     "causal_mask",
+    "clip_by_global_norm",
+    "clip_by_norm",
+    "clip_by_value",
     "embedding_backward",
     "embedding_grad",
+    "initializers",
     "make_generator",
     "one_hot",
     "pad_sequences",
