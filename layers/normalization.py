@@ -9,12 +9,20 @@ The four layers differ only in which values share one μ and σ² (x is (B, T, D
     GroupNorm      each sentence and group of D/G features, over T     μ: (B, G)
     InstanceNorm1d each sentence and feature, over its T tokens        μ: (B, D)
 
+On a batch of images (B, C, H, W), channels first as in torch (C channels on an H × W grid of
+pixels; H is the height here, not heads), the same question has these answers:
+
+    LayerNorm((C, H, W))  each image on its own, over all its C·H·W values     μ: (B,)
+    BatchNorm2d           each channel, over every pixel of every image        μ: (C,)
+    GroupNorm             each image and group of C/G channels, over H and W   μ: (B, G)
+    InstanceNorm2d        each image and channel, over its H·W pixels          μ: (B, C)
+
 σ² is the biased variance (divide by n). BatchNorm also keeps running averages of μ and the
 unbiased σ² while training and uses them in eval, exactly as PyTorch does.
 
 References: Ba et al. (2016) Layer Normalization; Ioffe & Szegedy (2015) Batch Normalization;
 Wu & He (2018) Group Normalization; Ulyanov et al. (2016) Instance Normalization;
-torch.nn.LayerNorm / BatchNorm1d / GroupNorm / InstanceNorm1d.
+torch.nn.LayerNorm / BatchNorm1d / BatchNorm2d / GroupNorm / InstanceNorm1d / InstanceNorm2d.
 """
 
 from __future__ import annotations
@@ -101,13 +109,19 @@ class LayerNorm(Layer):
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, NormTrace]:
         k = len(self.normalized_shape)
         if x.dim() < k or tuple(x.shape[-k:]) != self.normalized_shape:
+            hint = (
+                f"; to normalize over its last {k} axes build LayerNorm({tuple(x.shape[-k:])})"
+                if x.dim() >= k
+                else ""
+            )
             raise ValueError(
                 f"LayerNorm{self.normalized_shape} expects the last axes of its input to be "
-                f"{self.normalized_shape}, got {tuple(x.shape)}"
+                f"{self.normalized_shape}, got {tuple(x.shape)}{hint}"
             )
-        dims = tuple(range(-k, 0))
-        mean = x.mean(dim=dims, keepdim=True)  # (B, T, D) -> (B, T, 1)
-        var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)  # biased, (B, T, 1)
+        dims = tuple(range(-k, 0))  # the trailing axes, as in torch: (D,) or (C, H, W)
+        # (B, T, D) -> (B, T, 1); with (C, H, W): (B, C, H, W) -> (B, 1, 1, 1)
+        mean = x.mean(dim=dims, keepdim=True)
+        var = ((x - mean) ** 2).mean(dim=dims, keepdim=True)  # biased, same shape as mean
         out, stats = _normalize(x, mean, var, self.eps, self.gamma, self.beta, x.shape[:-k])
         return out, NormTrace(*stats)
 

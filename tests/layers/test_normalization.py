@@ -269,3 +269,85 @@ def test_group_norm_bad_image_shapes_are_explained():
         GroupNorm(2, 4)(torch.randn(2, 6, 3, 3))
     with pytest.raises(ValueError, match=r"or images \(B, 4, H, W\).*add a batch axis"):
         GroupNorm(2, 4)(torch.randn(4, 3))
+
+
+def test_layer_norm_over_channels_and_pixels_matches_torch(randomize):
+    torch_layer = randomize(nn.LayerNorm([4, 5, 6]), 11)
+    layer = LayerNorm.from_torch(torch_layer)
+    assert layer.gamma.shape == layer.beta.shape == (4, 5, 6)  # elementwise, one per cell
+    x = _images()
+    out, trace = layer(x)
+    torch.testing.assert_close(out, torch_layer(x))
+    assert trace.mean.shape == (3,)  # one μ per image
+    torch.testing.assert_close(trace.mean, x.mean(dim=(1, 2, 3)))
+
+
+def test_layer_norm_on_images_of_the_wrong_size_says_what_to_build():
+    with pytest.raises(ValueError, match=r"got \(2, 4, 5, 5\); .* build LayerNorm\(\(4, 5, 5\)\)"):
+        LayerNorm((4, 5, 6))(torch.randn(2, 4, 5, 5))
+
+
+def test_which_axes_each_norm_averages_over_on_images():
+    x = _images(B=2, C=6, H=3, W=4)
+    assert LayerNorm((6, 3, 4))(x)[1].mean.shape == (2,)  # per image
+    assert BatchNorm2d(6)(x)[1].mean.shape == (6,)  # per channel
+    assert GroupNorm(3, 6)(x)[1].mean.shape == (2, 3)  # per image and group
+    assert InstanceNorm2d(6)(x)[1].mean.shape == (2, 6)  # per image and channel
+
+
+def _image_groups(name, x_hat, G):
+    """x̂ with the cells that share one μ gathered on the last axis (the lesson's point)."""
+    B, C, H, W = x_hat.shape
+    if name == "layer":  # one group per image: all C·H·W cells
+        return x_hat.reshape(B, C * H * W)
+    if name == "batch":  # one group per channel: every image's H·W pixels
+        return x_hat.transpose(0, 1).reshape(C, B * H * W)
+    if name == "group":  # one group per image and C/G channels: their H·W pixels
+        return x_hat.reshape(B, G, (C // G) * H * W)
+    return x_hat.reshape(B, C, H * W)  # instance: one per image and channel
+
+
+@given(
+    name=st.sampled_from(["layer", "batch", "group", "instance"]),
+    B=st.integers(1, 3),
+    G=st.integers(1, 3),
+    per_group=st.integers(1, 3),
+    H=st.integers(2, 4),
+    W=st.integers(1, 4),
+    scale=st.floats(0.1, 100),
+    shift=st.floats(-50, 50),
+    seed=st.integers(0, 1000),
+)
+def test_image_norms_give_each_group_mean_zero_and_variance_one(
+    name, B, G, per_group, H, W, scale, shift, seed
+):
+    C = G * per_group
+    x = torch.randn(B, C, H, W, generator=make_generator(seed, "prop-images"), dtype=torch.float64)
+    x = x * scale + shift
+    layer = {
+        "layer": LayerNorm((C, H, W), eps=0.0),
+        "batch": BatchNorm2d(C, eps=0.0),
+        "group": GroupNorm(G, C, eps=0.0),
+        "instance": InstanceNorm2d(C, eps=0.0),
+    }[name].double()
+    _, trace = layer(x)
+    groups = _image_groups(name, trace.x_hat, G)
+    zeros = torch.zeros(groups.shape[:-1], dtype=torch.float64)
+    torch.testing.assert_close(groups.mean(-1), zeros)
+    torch.testing.assert_close(groups.var(-1, unbiased=False), zeros + 1)
+    assert trace.mean.numel() == groups.shape[:-1].numel()  # one μ per group, no more
+
+
+@given(
+    B=st.integers(1, 3),
+    C=st.integers(1, 4),
+    H=st.integers(2, 4),
+    W=st.integers(1, 4),
+    seed=st.integers(0, 99),
+)
+def test_image_norms_match_torch_property(B, C, H, W, seed):
+    x = torch.randn(B, C, H, W, generator=make_generator(seed, "prop-image-norms"))
+    torch.testing.assert_close(LayerNorm((C, H, W))(x)[0], nn.LayerNorm([C, H, W])(x))
+    torch.testing.assert_close(BatchNorm2d(C)(x)[0], nn.BatchNorm2d(C)(x))
+    torch.testing.assert_close(InstanceNorm2d(C)(x)[0], nn.InstanceNorm2d(C)(x))
+    torch.testing.assert_close(GroupNorm(1, C)(x)[0], nn.GroupNorm(1, C)(x))
