@@ -38,6 +38,7 @@ from .embedding import (
     embedding_grad,
 )
 from .feedforward import FeedForward, FeedForwardTrace
+from .gradients import DepthTrace, dense_stack_gradients, dense_stack_params
 from .normalization import (
     BatchNorm1d,
     BatchNorm2d,
@@ -76,6 +77,7 @@ __all__ = [
     "BidirectionalTrace",
     "ClipTrace",
     "DecoderTrace",
+    "DepthTrace",
     "Dropout",
     "DropoutTrace",
     "Embedding",
@@ -102,6 +104,8 @@ __all__ = [
     "clip_by_global_norm",
     "clip_by_norm",
     "clip_by_value",
+    "dense_stack_gradients",
+    "dense_stack_params",
     "embedding_backward",
     "embedding_grad",
     "initializers",
