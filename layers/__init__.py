@@ -38,7 +38,14 @@ from .embedding import (
     embedding_grad,
 )
 from .feedforward import FeedForward, FeedForwardTrace
-from .gradients import DepthTrace, dense_stack_gradients, dense_stack_params
+from .gradients import (
+    DepthTrace,
+    TimeTrace,
+    dense_stack_gradients,
+    dense_stack_params,
+    grad_through_time,
+    simple_rnn_backward,
+)
 from .normalization import (
     BatchNorm1d,
     BatchNorm2d,
@@ -97,6 +104,7 @@ __all__ = [
     "NormTrace",
     "SimpleRNN",
     "SimpleRNNTrace",
+    "TimeTrace",
     "Tokenizer",
     "TransformerDecoderBlock",
     "TransformerEncoderBlock",
@@ -108,9 +116,11 @@ __all__ = [
     "dense_stack_params",
     "embedding_backward",
     "embedding_grad",
+    "grad_through_time",
     "initializers",
     "make_generator",
     "one_hot",
     "pad_sequences",
+    "simple_rnn_backward",
     "text_to_word_sequence",
 ]

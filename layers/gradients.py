@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import torch
 
 from ._core import check_shape, default_generator, positive_int
+from .recurrent import GRU, LSTM, SimpleRNN
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
 TORCH_LEAKY_SLOPE = 0.01  # torch.nn.LeakyReLU's default negative_slope
@@ -190,3 +191,71 @@ def dense_stack_gradients(
         loss=loss,
     )
     return a, trace
+
+
+@dataclass(frozen=True)
+class TimeTrace:
+    """∂ℒ/∂h_t for ℒ = Σ h_T (the last step's units, summed), for every step t."""
+
+    dh: torch.Tensor  # (B, T, U) ∂ℒ/∂h_t, h_t as the state handed to step t + 1
+    dh_norm: torch.Tensor  # (T,) ‖∂ℒ/∂h_t‖ over batch and units
+    dc: torch.Tensor | None  # (B, T, U) LSTM only: ∂ℒ/∂c_t, including the path through h_t
+    dc_norm: torch.Tensor | None  # (T,) ‖∂ℒ/∂c_t‖, LSTM only
+
+
+def grad_through_time(
+    layer: SimpleRNN | LSTM | GRU, x: torch.Tensor
+) -> tuple[torch.Tensor, TimeTrace]:
+    """(h_T (B, U), TimeTrace) for x (B, T, In): how much each step's state moves ℒ = Σ h_T.
+
+    Autograd on the layer's own recurrence: the state after step t is fed as `initial_state`
+    to a run over steps t+1..T, so ∂ℒ/∂h_t counts every path from h_t forward (T runs, O(T²)).
+    For the LSTM, ∂ℒ/∂c_t = (∂ℒ/∂c_t through c_{t+1}) + ∂ℒ/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t).
+    """
+    if not isinstance(layer, SimpleRNN | LSTM | GRU):
+        raise ValueError("grad_through_time takes a layers.SimpleRNN, LSTM or GRU")
+    x = x.detach()
+    _, trace = layer(x)  # checks the shape
+    B, T, _ = x.shape
+    is_lstm = isinstance(layer, LSTM)
+    with torch.no_grad():
+        dh = [torch.ones_like(trace.h[:, -1])]  # ∂(Σ h_T)/∂h_T = 1
+        dc_state = [torch.zeros_like(trace.h[:, -1])]  # c_T feeds no later step
+    for t in reversed(range(T - 1)):
+        h = trace.h[:, t].detach().requires_grad_(True)  # (B, U) state after step t
+        state = (h, trace.c[:, t].detach().requires_grad_(True)) if is_lstm else h
+        _, rest = layer(x[:, t + 1 :], state)  # steps t+1..T from that state
+        leaves = state if is_lstm else (h,)
+        grads = torch.autograd.grad(rest.h[:, -1].sum(), leaves)
+        dh.append(grads[0])
+        if is_lstm:
+            dc_state.append(grads[1])
+    dh_all = torch.stack(dh[::-1], dim=1)  # T × (B, U) -> (B, T, U)
+    dc_all = dc_norm = None
+    if is_lstm:
+        with torch.no_grad():
+            through_h = dh_all * trace.o * (1 - torch.tanh(trace.c) ** 2)  # h_t = o tanh(c_t)
+            dc_all = torch.stack(dc_state[::-1], dim=1) + through_h  # (B, T, U)
+            dc_norm = torch.linalg.norm(dc_all, dim=(0, 2))  # (T,)
+    time_trace = TimeTrace(
+        dh=dh_all,
+        dh_norm=torch.linalg.norm(dh_all, dim=(0, 2)),  # (B, T, U) -> (T,)
+        dc=dc_all,
+        dc_norm=dc_norm,
+    )
+    return trace.h[:, -1].detach(), time_trace
+
+
+def simple_rnn_backward(layer: SimpleRNN, trace) -> torch.Tensor:
+    """∂ℒ/∂h_t (B, T, U) for ℒ = Σ h_T by hand: δ_{t-1} = (δ_t ⊙ act′(·_t)) W_hh."""
+    if not isinstance(layer, SimpleRNN):
+        raise ValueError("simple_rnn_backward takes a layers.SimpleRNN and its trace")
+    h = trace.h.detach()  # (B, T, U)
+    B, T, U = h.shape
+    w_hh = layer.weight_hh.detach()  # (U, U)
+    # act′ from the output alone: tanh′ = 1 − h², relu′ = 1 where h > 0.
+    act_prime = 1 - h * h if layer.activation == "tanh" else (h > 0).to(h.dtype)  # (B, T, U)
+    deltas = [torch.ones_like(h[:, -1])]  # δ_T (B, U)
+    for t in reversed(range(1, T)):
+        deltas.append((deltas[-1] * act_prime[:, t]) @ w_hh)  # (B, U) @ (U, U) -> (B, U)
+    return torch.stack(deltas[::-1], dim=1)  # T × (B, U) -> (B, T, U)

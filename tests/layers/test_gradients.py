@@ -1,4 +1,4 @@
-"""Vanishing gradients: the hand-written backward equals autograd; the stories hold."""
+"""Vanishing gradients in depth and in time: hand-written backward passes equal autograd."""
 
 import math
 
@@ -8,8 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from layers import make_generator
-from layers.gradients import KERAS_LEAKY_SLOPE, dense_stack_gradients, dense_stack_params
+from layers import GRU, LSTM, SimpleRNN, make_generator
+from layers.gradients import (
+    KERAS_LEAKY_SLOPE,
+    dense_stack_gradients,
+    dense_stack_params,
+    grad_through_time,
+    simple_rnn_backward,
+)
 
 TWINS = {
     "sigmoid": lambda slope: nn.Sigmoid(),
@@ -182,3 +188,89 @@ def test_bad_settings_raise_sentences():
         dense_stack_gradients(x, [weights[0], weights[1][:, :3], weights[2]], biases)
     with pytest.raises(ValueError, match="init returned shape"):
         dense_stack_params(2, 4, lambda shape, g: torch.zeros(3, 3))
+
+
+def _sequence(B, T, In, seed):
+    return torch.randn(B, T, In, generator=make_generator(seed, "test-gradients-sequence"))
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    activation=st.sampled_from(["tanh", "relu"]),
+    B=st.integers(1, 4),
+    T=st.integers(1, 25),
+    U=st.integers(1, 9),
+    seed=st.integers(0, 10_000),
+)
+def test_simple_rnn_manual_backward_equals_autograd(activation, B, T, U, seed):
+    layer = SimpleRNN(3, U, activation=activation, generator=make_generator(seed, "test-rnn"))
+    x = _sequence(B, T, 3, seed)
+    last, time_trace = grad_through_time(layer, x)
+    _, trace = layer(x)
+    torch.testing.assert_close(last, trace.h[:, -1])
+    torch.testing.assert_close(simple_rnn_backward(layer, trace), time_trace.dh)
+    assert time_trace.dc is None and time_trace.dc_norm is None
+    torch.testing.assert_close(time_trace.dh_norm, torch.linalg.norm(time_trace.dh, dim=(0, 2)))
+
+
+@pytest.mark.parametrize("cell", [SimpleRNN, GRU])
+def test_each_step_is_one_vector_jacobian_product(cell):
+    # ∂ℒ/∂h_{t-1} = (∂h_t/∂h_{t-1})ᵀ ∂ℒ/∂h_t: the chain rule, one step of the layer at a time.
+    layer = cell(3, 5, generator=make_generator(1, "test-vjp"))
+    x = _sequence(2, 8, 3, 1)
+    _, time_trace = grad_through_time(layer, x)
+    _, trace = layer(x)
+    for t in range(1, 8):
+        step = lambda h, t=t: layer(x[:, t : t + 1], h)[1].h[:, -1]  # noqa: E731
+        _, back = torch.autograd.functional.vjp(step, trace.h[:, t - 1], time_trace.dh[:, t])
+        torch.testing.assert_close(back, time_trace.dh[:, t - 1])
+
+
+@settings(max_examples=20, deadline=None)
+@given(activation=st.sampled_from(["tanh", "relu"]), seed=st.integers(0, 10_000))
+def test_small_recurrent_weights_make_the_gradient_decay_back_in_time(activation, seed):
+    # With ‖W_hh‖₂ = 0.9 and |act′| ≤ 1, each step back multiplies ‖δ‖ by at most 0.9 — a bound
+    # that holds for every seed, not a lucky one.
+    layer = SimpleRNN(3, 6, activation=activation, generator=make_generator(seed, "test-decay"))
+    with torch.no_grad():
+        layer.weight_hh.mul_(0.9 / torch.linalg.matrix_norm(layer.weight_hh, ord=2))
+    _, time_trace = grad_through_time(layer, _sequence(2, 20, 3, seed))
+    norms = time_trace.dh_norm
+    assert torch.all(norms[:-1] <= 0.9 * norms[1:] * (1 + 1e-5))
+
+
+def test_lstm_cell_path_is_the_forget_gate_highway():
+    # c_{t-1} reaches ℒ only through c_t = f_t c_{t-1} + …, so its own part of ∂ℒ/∂c_{t-1} is
+    # ∂ℒ/∂c_t ⊙ f_t; the rest comes through h_{t-1} = o tanh(c_{t-1}).
+    layer = LSTM(3, 5, generator=make_generator(2, "test-highway"))
+    _, time_trace = grad_through_time(layer, _sequence(2, 10, 3, 2))
+    _, trace = layer(_sequence(2, 10, 3, 2))
+    through_h = time_trace.dh * trace.o * (1 - torch.tanh(trace.c) ** 2)
+    torch.testing.assert_close(
+        time_trace.dc[:, :-1] - through_h[:, :-1], time_trace.dc[:, 1:] * trace.f[:, 1:]
+    )
+    torch.testing.assert_close(time_trace.dc[:, -1], through_h[:, -1])
+    torch.testing.assert_close(time_trace.dc_norm, torch.linalg.norm(time_trace.dc, dim=(0, 2)))
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_lstm_with_a_high_forget_bias_keeps_early_gradients_alive(seed):
+    # Both cells with PyTorch's default init, U(±1/√U): W_hh's spectral radius is about 0.6, so
+    # SimpleRNN's ∂ℒ/∂h_t shrinks by ~10⁻⁷ over 30 steps, while f ≈ σ(5) ≈ 0.993 passes ∂ℒ/∂c_t
+    # down almost intact. Over 200 seeds the smallest ratio at the first 5 steps was ~2000×.
+    x = _sequence(3, 30, 4, seed)
+    rnn = SimpleRNN(4, 8, generator=make_generator(seed, "test-rnn-early"))
+    lstm = LSTM(4, 8, generator=make_generator(seed, "test-lstm-early"))
+    with torch.no_grad():
+        lstm.bias_ih[8:16] = 5.0  # the forget gate's rows (gates i, f, g, o)
+    _, rnn_trace = grad_through_time(rnn, x)
+    _, lstm_trace = grad_through_time(lstm, x)
+    assert torch.all(lstm_trace.dc_norm[:5] > 100 * rnn_trace.dh_norm[:5])
+
+
+def test_grad_through_time_rejects_other_layers():
+    with pytest.raises(ValueError, match="SimpleRNN, LSTM or GRU"):
+        grad_through_time(nn.RNN(3, 4), _sequence(1, 2, 3, 0))
+    with pytest.raises(ValueError, match="simple_rnn_backward takes"):
+        simple_rnn_backward(GRU(3, 4), None)
