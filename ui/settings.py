@@ -64,6 +64,7 @@ CHOICES = {
     "section": ("layernorm", "compare", "dropout", "residual"),
     "row": ("token", "example", "flat"),
     "sublayer": ("ffn", "attention", "wider"),
+    "batch": ("text", "image"),
     "part": ("tokenizer", "korean", "padding", "onehot", "learned", "similarity"),
     "padding": ("pre", "post"),
     "truncating": ("pre", "post"),
@@ -98,6 +99,7 @@ class Settings:
     gammas: tuple[float, ...] = ()  # per-feature γ (empty: the γ slider for every feature)
     betas: tuple[float, ...] = ()  # per-feature β
     sublayer: str = "ffn"  # what Add & Norm wraps in the residual section
+    batch: str = "text"  # the four norms on the text batch (B, T, D) or an image batch (B, C, H, W)
     # The Text & embedding page
     part: str = "tokenizer"  # which part of the page is open
     num_words: int = 0  # Keras' num_words; 0 is None (keep every word)

@@ -29,11 +29,17 @@ GROUP_COLORS = (
 NORMS = ("layernorm", "batchnorm", "instancenorm", "groupnorm")
 
 
-def group_ids(name: str, B: int, T: int, D: int, groups: int) -> np.ndarray:
-    """(B·T, D) ids: cells with the same id are normalized with one mean and variance."""
-    b = np.repeat(np.arange(B), T)[:, None]  # sentence of each row
+def group_ids(
+    name: str, B: int, T: int, D: int, groups: int, positions: int = 1
+) -> np.ndarray:
+    """(B·T, D·positions) ids: cells with the same id are normalized with one mean and variance.
+
+    Text: B sentences × T tokens as rows, D features as columns. Images (`positions` > 1, T = 1):
+    one row per image, and each of its D channels is a run of `positions` cells (its H·W plane).
+    """
+    b = np.repeat(np.arange(B), T)[:, None]  # sentence (or image) of each row
     row = np.arange(B * T)[:, None]
-    d = np.arange(D)[None, :]
+    d = (np.arange(D * positions) // positions)[None, :]  # the feature (channel) of each column
     if name == "layernorm":
         ids = row + 0 * d
     elif name == "batchnorm":
@@ -54,14 +60,16 @@ def norm_axes_diagram(
     D: int,
     groups: int,
     *,
+    positions: int = 1,
     titles: Mapping[str, str],
     row_label: str = "sentence {b}, token {t}",
     x_title: str = "",
     title: str | None = None,
     presentation: bool = False,
 ) -> go.Figure:
-    """Four grids (B·T rows × D features), cells coloured by the statistic they share."""
-    if min(B, T, D, groups) < 1 or D % groups:
+    """Four grids (B·T rows × D features), cells coloured by the statistic they share; with
+    `positions` > 1, an image batch: one row per image, each channel `positions` cells wide."""
+    if min(B, T, D, groups, positions) < 1 or D % groups:
         raise ValueError(f"need B, T, D, groups ≥ 1 with groups dividing D, got {B, T, D, groups}")
     size = theme.font_size(presentation)
     y = theme.distinct_labels([row_label.format(b=b + 1, t=t) for b in range(B) for t in range(T)])
@@ -74,14 +82,14 @@ def norm_axes_diagram(
     traces, annotations = [], []
     layout = theme.base_layout(title=title, presentation=presentation)
     for k, name in enumerate(NORMS, start=1):
-        ids = group_ids(name, B, T, D, groups)
+        ids = group_ids(name, B, T, D, groups, positions)
         suffix = "" if k == 1 else str(k)
         traces.append(
             dict(
                 type="heatmap",
                 z=(ids % len(GROUP_COLORS)).astype(np.float32),
                 customdata=ids,
-                x=np.arange(D, dtype=np.int32),
+                x=np.arange(D * positions, dtype=np.int32),
                 y=y,
                 xaxis=f"x{suffix}",
                 yaxis="y",

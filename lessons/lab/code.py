@@ -125,6 +125,82 @@ def compare_keras(
     )
 
 
+def compare_image_torch(
+    x: torch.Tensor, groups: int, eps: float, gamma: torch.Tensor, beta: torch.Tensor
+) -> str:
+    B, C, H, W = x.shape
+    return "\n".join(
+        [
+            "import numpy as np",
+            "import torch",
+            "from torch import nn",
+            "",
+            torch_literal("x", x, f"(B, C, H, W) = {(B, C, H, W)}", "images.npy"),
+            f"gamma = torch.tensor({gamma.tolist()!r})  # γ per channel",
+            f"beta = torch.tensor({beta.tolist()!r})  # β per channel",
+            "norms = {",
+            f'    "layernorm": nn.LayerNorm([{C}, {H}, {W}], eps={eps!r}),  # per image',
+            f'    "batchnorm": nn.BatchNorm2d({C}, eps={eps!r}),  # per channel, over B, H, W',
+            f'    "groupnorm": nn.GroupNorm({groups}, {C}, eps={eps!r}),  # per image and group',
+            f'    "instancenorm": nn.InstanceNorm2d({C}, eps={eps!r}, affine=True),',
+            "}",
+            "outputs = {}",
+            "with torch.no_grad():",
+            "    for name, norm in norms.items():",
+            '        if name == "layernorm":  # one γ, β per cell: each channel\'s over its plane',
+            f"            norm.weight.copy_(gamma[:, None, None].expand({C}, {H}, {W}))",
+            f"            norm.bias.copy_(beta[:, None, None].expand({C}, {H}, {W}))",
+            "        else:",
+            "            norm.weight.copy_(gamma)",
+            "            norm.bias.copy_(beta)",
+            "        outputs[name] = norm(x)  # (B, C, H, W); BatchNorm2d: batch statistics",
+            "for name, out in outputs.items():",
+            "    print(name, tuple(out.shape))",
+            "",
+        ]
+    )
+
+
+def compare_image_keras(
+    x: torch.Tensor, groups: int, eps: float, gamma: torch.Tensor, beta: torch.Tensor
+) -> str:
+    B, C, H, W = x.shape
+    return "\n".join(
+        [
+            "import numpy as np",
+            "import keras",
+            "from keras import layers",
+            "",
+            np_literal("x", x, f"(B, C, H, W) = {(B, C, H, W)}", "images.npy"),
+            "x_last = np.transpose(x, (0, 2, 3, 1))  # Keras images are channels-last (B, H, W, C)",
+            f'gamma = np.array({gamma.tolist()!r}, dtype="float32")  # γ per channel',
+            f'beta = np.array({beta.tolist()!r}, dtype="float32")  # β per channel',
+            "norms = {",
+            f'    "layernorm": layers.LayerNormalization(axis=[1, 2, 3], epsilon={eps!r}),',
+            f'    "batchnorm": layers.BatchNormalization(epsilon={eps!r}),  # axis=-1: channels',
+            f'    "groupnorm": layers.GroupNormalization(groups={groups}, epsilon={eps!r}),',
+            f'    "instancenorm": layers.GroupNormalization(groups={C}, epsilon={eps!r}),'
+            "  # a group per channel",
+            "}",
+            "outputs = {}",
+            "for name, norm in norms.items():",
+            f"    norm.build((None, {H}, {W}, {C}))",
+            "    weights = norm.get_weights()",
+            '    if name == "layernorm":  # its γ, β are (H, W, C): each channel\'s over its plane',
+            f"        g = np.broadcast_to(gamma, ({H}, {W}, {C}))",
+            f"        b = np.broadcast_to(beta, ({H}, {W}, {C}))",
+            "    else:",
+            "        g, b = gamma, beta",
+            "    norm.set_weights([g, b, *weights[2:]])  # BatchNorm: + its moving statistics",
+            "    out = keras.ops.convert_to_numpy(norm(x_last, training=True))  # (B, H, W, C)",
+            "    outputs[name] = np.transpose(out, (0, 3, 1, 2))  # back to (B, C, H, W)",
+            "for name, out in outputs.items():",
+            "    print(name, out.shape)",
+            "",
+        ]
+    )
+
+
 def dropout_torch(x: torch.Tensor, p: float, scale: float) -> str:
     B, T, D = x.shape
     return "\n".join(

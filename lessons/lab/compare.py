@@ -8,7 +8,7 @@ import viz
 from ui.blocks import chart, f32, heatmap
 from ui.downloads import downloads
 from ui.i18n import t
-from ui.settings import LIMITS, Settings
+from ui.settings import CHOICES, LIMITS, Settings
 from ui.shell import explain
 from ui.state import current, hidden, update, widget
 
@@ -19,6 +19,7 @@ from .common import (
     norm_controls,
     show_code,
 )
+from .images import image_section
 
 NORMS = ("layernorm", "batchnorm", "groupnorm", "instancenorm")
 
@@ -28,6 +29,16 @@ def _sample_batch() -> None:
 
 
 def compare_section(s: Settings, vectors, b: int) -> None:
+    widget(
+        st.segmented_control,
+        t("lab.batch_kind"),
+        "batch",
+        options=CHOICES["batch"],
+        format_func=lambda k: t(f"lab.batch_{k}"),
+    )
+    if s.batch == "image":
+        image_section(s)
+        return
     explain(t("lab.compare_idea"))
     x = vectors.x
     B, T, D = x.shape

@@ -12,11 +12,13 @@ import torch
 
 from layers import (
     BatchNorm1d,
+    BatchNorm2d,
     Dropout,
     Embedding,
     FeedForward,
     GroupNorm,
     InstanceNorm1d,
+    InstanceNorm2d,
     LayerNorm,
     MultiHeadAttention,
     make_generator,
@@ -116,6 +118,49 @@ def compare_norms(
             outputs[name] = out
             means[name] = trace.mean
     return Compared(outputs, means, problems)
+
+
+IMAGE_SHAPE = (4, 8, 6, 6)  # (B, C, H, W): four small images of eight channels
+
+
+def image_batch(seed: int, shape: tuple[int, int, int, int] = IMAGE_SHAPE) -> torch.Tensor:
+    """A seeded image batch (B, C, H, W) whose channels have their own scale and offset, so
+    there is something for each normalization to remove."""
+    B, C, H, W = shape
+    g = make_generator(seed, "lab-image")
+    scale = torch.rand(C, generator=g) * 3 + 0.5  # (C,)
+    shift = torch.randn(C, generator=g) * 2  # (C,)
+    x = torch.randn(B, C, H, W, generator=g)  # (B, C, H, W)
+    return x * scale[:, None, None] + shift[:, None, None]
+
+
+def compare_image_norms(
+    x: torch.Tensor, groups: int, eps: float, gamma: torch.Tensor, beta: torch.Tensor
+) -> Compared:
+    """BatchNorm2d (training), LayerNorm([C, H, W]), GroupNorm and InstanceNorm2d on images.
+
+    γ and β are per channel (C,); LayerNorm([C, H, W]) has one per cell, given each channel's.
+    """
+    B, C, H, W = x.shape
+    layers = {
+        "layernorm": LayerNorm((C, H, W), eps=eps),
+        "batchnorm": BatchNorm2d(C, eps=eps),
+        "groupnorm": GroupNorm(groups, C, eps=eps),
+        "instancenorm": InstanceNorm2d(C, eps=eps, affine=True),
+    }
+    outputs, means = {}, {}
+    with torch.no_grad():
+        for name, layer in layers.items():
+            if name == "layernorm":
+                layer.gamma.copy_(gamma[:, None, None].expand(C, H, W))  # (C,) -> (C, H, W)
+                layer.beta.copy_(beta[:, None, None].expand(C, H, W))
+            else:
+                layer.gamma.copy_(gamma)
+                layer.beta.copy_(beta)
+            out, trace = layer(x)  # (B, C, H, W)
+            outputs[name] = out
+            means[name] = trace.mean
+    return Compared(outputs, means, {})
 
 
 @dataclass(frozen=True)

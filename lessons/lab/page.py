@@ -38,10 +38,12 @@ def lab_page() -> None:
     if not lab_fits_budget(s):  # over the work budget: said what to lower instead
         return
     vectors = cached_vectors(s.text, s.d, s.seed)
-    # LayerNorm's worked example and flat row need no sentence; everything else does.
-    needs_words = s.section != "layernorm" or s.row == "token"
+    # LayerNorm's worked example and flat row need no sentence; everything else does…
+    # … but the four norms on images bring their own batch.
+    images = s.section == "compare" and s.batch == "image"
+    needs_words = (s.section != "layernorm" or s.row == "token") and not images
     if vectors is None and needs_words:
         st.info(t("problem.no_words"), icon="✍️")
         return
-    b = sentence_picker(vectors) if vectors is not None else 0
+    b = sentence_picker(vectors) if vectors is not None and not images else 0
     SECTIONS[s.section](s, vectors, b)

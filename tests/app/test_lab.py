@@ -238,3 +238,36 @@ def test_running_statistics_plots_mean_and_variance(app):
     var_lines = [t for t in chart(at, "running_var")["data"] if t["mode"] == "lines+markers"]
     assert len(mean_lines) == len(var_lines) == 4
     assert len(decode(mean_lines[0]["y"])) == 30
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_four_norms_on_an_image_batch(app, lang):
+    at = app(LAB, section="compare", batch="image", lang=lang)
+    no_exception(at)
+    assert at.segmented_control(key="w_batch").value == "image"
+    keys = {element.key for element in at.get("plotly_chart")}
+    norms = ("layernorm", "batchnorm", "groupnorm", "instancenorm")
+    assert {"axes_image", *(f"image_out_{n}" for n in norms)} <= keys
+    # BatchNorm2d: one mean per channel; LayerNorm([C, H, W]): one per image
+    assert len(decode(chart(at, "image_stats_batchnorm")["data"][0]["y"])) == 8
+    assert len(decode(chart(at, "image_stats_layernorm")["data"][0]["y"])) == 4
+    at.toggle(key="lab_code").set_value(True).run()
+    programs = [c.value for c in at.code]
+    assert any("nn.BatchNorm2d(8" in p for p in programs)
+    assert any("channels-last" in p for p in programs)
+
+
+def test_the_image_batch_needs_no_sentence(app):
+    at = app(LAB, section="compare", batch="image", text="  ")
+    no_exception(at)
+    assert chart(at, "image_out_batchnorm")
+
+
+def test_switching_to_images_and_back(app):
+    at = app(LAB, section="compare", text="the cat sat\na dog barked")
+    at.segmented_control(key="w_batch").set_value("image").run()
+    no_exception(at)
+    assert chart(at, "axes_image")
+    at.segmented_control(key="w_batch").set_value("text").run()
+    no_exception(at)
+    assert chart(at, "axes")

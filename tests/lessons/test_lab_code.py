@@ -134,3 +134,24 @@ def test_large_tensors_are_loaded_from_the_download_not_inlined():
     x = torch.zeros(1, 100, 64)
     code = lab_code.compare_torch(x, 4, 1e-5, torch.ones(64), torch.zeros(64))
     assert "np.load('x.npy')" in code and len(code) < 5000
+
+
+@pytest.mark.keras
+@pytest.mark.parametrize("groups", [1, 2, 8])
+def test_image_programs_print_the_pages_four_norms(keras, groups):
+    """Both image programs (channels first in torch, channels last in Keras) give the outputs
+    the page draws for BatchNorm2d, LayerNorm([C, H, W]), GroupNorm and InstanceNorm2d."""
+    x = lab_math.image_batch(seed=3)
+    C = x.shape[1]
+    gamma, beta = torch.linspace(0.5, 2.0, C), torch.linspace(-1.0, 1.0, C)
+    shown = lab_math.compare_image_norms(x, groups, 1e-5, gamma, beta).outputs
+    for program in (
+        lab_code.compare_image_torch(x, groups, 1e-5, gamma, beta),
+        lab_code.compare_image_keras(x, groups, 1e-5, gamma, beta),
+    ):
+        namespace, printed = run(program)
+        assert set(namespace["outputs"]) == set(shown)
+        for name, out in namespace["outputs"].items():
+            got = torch.as_tensor(np.asarray(out))
+            torch.testing.assert_close(got, shown[name], atol=1e-5, rtol=1e-5)
+        assert "(4, 8, 6, 6)" in printed.replace("torch.Size([4, 8, 6, 6])", "(4, 8, 6, 6)")

@@ -67,3 +67,36 @@ def test_compare_reports_what_cannot_run():
     compared = lab_math.compare_norms(one_token, 2, 1e-5, torch.ones(4), torch.zeros(4))
     assert compared.problems == {"batchnorm": "one_value", "instancenorm": "one_token"}
     assert set(compared.outputs) == {"layernorm", "groupnorm"}
+
+
+def test_image_norms_equal_torch_on_the_same_batch():
+    from torch import nn
+
+    x = lab_math.image_batch(seed=1)  # (B, C, H, W)
+    B, C, H, W = x.shape
+    gamma, beta = torch.linspace(0.5, 2.0, C), torch.linspace(-1.0, 1.0, C)
+    ours = lab_math.compare_image_norms(x, 4, 1e-5, gamma, beta)
+    twins = {
+        "layernorm": nn.LayerNorm([C, H, W]),
+        "batchnorm": nn.BatchNorm2d(C),
+        "groupnorm": nn.GroupNorm(4, C),
+        "instancenorm": nn.InstanceNorm2d(C, affine=True),
+    }
+    with torch.no_grad():
+        for name, twin in twins.items():
+            shape = (C, H, W) if name == "layernorm" else (C,)
+            g = gamma[:, None, None].expand(C, H, W) if name == "layernorm" else gamma
+            b = beta[:, None, None].expand(C, H, W) if name == "layernorm" else beta
+            twin.weight.copy_(g.reshape(shape))
+            twin.bias.copy_(b.reshape(shape))
+            torch.testing.assert_close(ours.outputs[name], twin(x))
+    # which cells share one mean: one per image, per channel, per image and group, per both
+    assert [tuple(ours.means[n].shape) for n in twins] == [(B,), (C,), (B, 4), (B, C)]
+
+
+def test_the_image_batch_is_seeded_and_its_channels_differ():
+    a, b = lab_math.image_batch(seed=7), lab_math.image_batch(seed=7)
+    torch.testing.assert_close(a, b)
+    assert not torch.equal(a, lab_math.image_batch(seed=8))
+    channel_means = a.mean(dim=(0, 2, 3))
+    assert float(channel_means.max() - channel_means.min()) > 0.5  # something for BN to remove

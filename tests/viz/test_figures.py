@@ -120,3 +120,16 @@ def test_fast_to_dict_equals_plotlys_and_leaves_the_figure_alone(name, presentat
         for key in ("x", "y", "z"):
             value = getattr(trace, key, None)
             assert value is None or not isinstance(value, dict)
+
+
+def test_image_group_ids_share_a_mean_the_way_each_norm_averages():
+    from viz.lessons import group_ids
+
+    B, C, P, G = 2, 4, 3, 2  # 2 images, 4 channels of 3 cells each, 2 groups
+    channel = np.arange(C * P) // P
+    assert (group_ids("layernorm", B, 1, C, G, P) == np.arange(B)[:, None]).all()
+    assert (group_ids("batchnorm", B, 1, C, G, P) == channel[None, :]).all()
+    assert (group_ids("instancenorm", B, 1, C, G, P)[1] == C + channel).all()
+    assert (group_ids("groupnorm", B, 1, C, G, P)[1] == G + channel // (C // G)).all()
+    figure = viz.norm_axes_diagram(B, 1, C, G, positions=P, titles={})
+    assert all(len(trace.x) == C * P for trace in figure.data)
