@@ -7,6 +7,14 @@ are escaped and made unique as `"i · token"`. Imports only plotly and numpy.
 """
 
 from .charts import feature_bars, histogram_with_marker, norm_stats_bars, shape_flow
+from .gradients import (
+    activation_histograms,
+    clip_bars,
+    layer_norms,
+    loss_curves,
+    std_vs_theory,
+    time_norms,
+)
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
 from .lessons import norm_axes_diagram, step_lines
 from .text import (
@@ -32,14 +40,18 @@ __all__ = [
     "DIVERGING",
     "MASK_COLORS",
     "SEQUENTIAL",
+    "activation_histograms",
     "attention_heatmap",
     "auto_height",
     "base_layout",
+    "clip_bars",
     "feature_bars",
     "font_size",
     "gate_heatmaps",
     "histogram_with_marker",
     "label",
+    "layer_norms",
+    "loss_curves",
     "mask_heatmap",
     "norm_axes_diagram",
     "norm_stats_bars",
@@ -49,8 +61,10 @@ __all__ = [
     "score_bars",
     "shape_flow",
     "similarity_heatmap",
+    "std_vs_theory",
     "step_lines",
     "table_gradient",
+    "time_norms",
     "token_heatmap",
     "word_index_bars",
 ]

@@ -1,0 +1,412 @@
+"""viz.gradients on tiny arrays: gradient norms through depth and time, activation histograms,
+std against theory, clipping and loss curves — float32 data, log axes that survive 0 and NaN,
+escaped caller's words, fixed margins."""
+
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+from viz_support import Words, strings
+
+import viz
+from viz import gradients, theme
+
+ESCAPED_B = "&lt;b&gt;x&lt;/b&gt;"
+
+
+def _f32(array):
+    assert isinstance(array, np.ndarray), type(array)
+    assert array.dtype == np.float32
+    return array
+
+
+def _build(name, w=None, presentation=False):
+    """One figure from each builder of viz.gradients, every visible word taken from `w`."""
+    w = w or Words()
+    if name == "layer_norms":
+        return viz.layer_norms(
+            {w(): np.array([1e-3, 1e-2, 1e-1]), "relu": np.ones(3)},
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            reference=0.25 ** np.arange(3, 0, -1),
+            reference_name=w(),
+            presentation=presentation,
+        )
+    if name == "activation_histograms":
+        return viz.activation_histograms(
+            np.array([[1, 2, 1], [0, 4, 0]]),
+            np.array([-1.0, -0.25, 0.25, 1.0]),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "std_vs_theory":
+        return viz.std_vs_theory(
+            np.array([0.1, 0.12, 0.09]),
+            0.1,
+            title=w(),
+            measured_name=w(),
+            theory_name=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "time_norms":
+        return viz.time_norms(
+            {w(): np.array([1.0, 0.5, 0.25]), "LSTM c": np.array([1.0, 0.9, 0.8])},
+            tokens=["the", "<b>x</b>", "the"],
+            title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "clip_bars":
+        return viz.clip_bars(
+            [w(), "b"],
+            np.array([3.0, 4.0]),
+            {w(): np.array([0.6, 0.8]), "value": np.array([1.0, 1.0])},
+            title=w(),
+            y_title=w(),
+            before_name=w(),
+            presentation=presentation,
+        )
+    if name == "loss_curves":
+        return viz.loss_curves(
+            {w(): np.array([2.0, 1.0, 0.5]), "lr=10": np.array([2.0, np.nan, np.nan])},
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+BUILDERS = [
+    "layer_norms",
+    "activation_histograms",
+    "std_vs_theory",
+    "time_norms",
+    "clip_bars",
+    "loss_curves",
+]
+
+
+# Every builder: the house rules
+
+
+def test_every_builder_is_exported():
+    for name in BUILDERS:
+        assert name in viz.__all__
+        assert getattr(viz, name) is getattr(gradients, name)
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_word_the_caller_gives_is_shown_escaped(name):
+    words = Words()
+    fig = _build(name, words)
+    assert len(words.used) >= 3
+    shown = list(strings(fig.to_plotly_json()))
+    for word in words.used:
+        assert any(viz.label(word) in text for text in shown), f"{name}: {word!r} is not shown"
+    assert not any("<i>" in text for text in shown)  # the markup word never renders as markup
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_the_title_is_the_callers(name):
+    words = Words()
+    fig = _build(name, words)
+    assert fig.layout.title.text in {viz.label(word) for word in words.used}
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_presentation_mode_uses_larger_type(name):
+    normal, projected = _build(name), _build(name, presentation=True)
+    assert projected.layout.font.size > normal.layout.font.size
+    assert projected.layout.title.font.size > normal.layout.title.font.size
+    assert projected.layout.height >= normal.layout.height
+    assert projected.layout.yaxis.tickfont.size > normal.layout.yaxis.tickfont.size
+    for a, b in zip(normal.data, projected.data, strict=True):
+        if a.textfont.size is not None:
+            assert b.textfont.size > a.textfont.size
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+@pytest.mark.parametrize("presentation", [False, True])
+def test_figures_are_valid_plotly_and_their_fast_dict_is_plotlys(name, presentation):
+    fig = _build(name, presentation=presentation)
+    assert json.loads(pio.to_json(fig)) == json.loads(pio.to_json(go.Figure(fig.to_dict())))
+    ours, theirs = fig.to_dict(), go.Figure.to_dict(fig)
+    assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_numbers_reach_the_browser_as_typed_arrays_never_lists(name):
+    sent = json.loads(pio.to_json(_build(name)))
+    for trace in sent["data"]:
+        for key in ("x", "y", "z"):
+            value = trace.get(key)
+            if isinstance(value, list):  # only labels may travel as a list
+                assert all(isinstance(v, str) for v in value), (name, key, value)
+            elif value is not None:
+                assert set(value) >= {"dtype", "bdata"}, (name, key)
+                assert key == "x" or value["dtype"] in ("f4", "i4"), (name, key)
+    fig = _build(name)
+    for trace in fig.data:
+        if isinstance(trace.y, np.ndarray) and trace.type != "heatmap":
+            _f32(trace.y)  # values are float32; layer numbers on a heatmap's y are int32
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+@pytest.mark.parametrize("presentation", [False, True])
+def test_no_figure_asks_plotly_for_automatic_margins(name, presentation):
+    layout = json.loads(pio.to_json(_build(name, presentation=presentation)))["layout"]
+    assert layout["margin"]["autoexpand"] is False
+    for axis, spec in layout.items():
+        if axis.startswith(("xaxis", "yaxis")):
+            assert spec.get("automargin", False) is False, axis
+            assert spec.get("tickangle", 0) in (0, -90), axis
+
+
+@pytest.mark.parametrize("name", BUILDERS)
+def test_builders_build_each_distinct_figure_once(name):
+    assert _build(name) is _build(name)
+
+
+def test_a_dict_in_another_order_is_another_figure():
+    a, b = np.ones(3), np.full(3, 2.0)
+    first = viz.layer_norms({"a": a, "b": b})
+    swapped = viz.layer_norms({"b": b, "a": a})
+    assert [t.name for t in first.data] == ["a", "b"]
+    assert [t.name for t in swapped.data] == ["b", "a"]  # the memo did not hand back `first`
+    assert viz.layer_norms([("a", a), ("b", b)]) is first  # pairs are the same input
+    assert first.to_dict() == viz.layer_norms.uncached({"a": a, "b": b}).to_dict()
+
+
+# layer_norms
+
+
+def test_layer_norms_draw_layers_on_a_log_axis_with_a_dashed_reference():
+    values = {"sigmoid": np.array([1e-4, 1e-3, 1e-2, 0.1]), "<b>x</b>": np.ones(4)}
+    reference = 0.25 ** np.arange(4, 0, -1)
+    fig = viz.layer_norms(
+        values, x_title="layer l", y_title="‖∂L/∂W‖", reference=reference, reference_name="0.25ᴸ"
+    )
+    sigmoid, markup, ref = fig.data
+    assert fig.layout.yaxis.type == "log"
+    np.testing.assert_array_equal(sigmoid.x, [1, 2, 3, 4])
+    np.testing.assert_allclose(_f32(sigmoid.y), values["sigmoid"], rtol=1e-6)
+    assert sigmoid.mode == "lines+markers"
+    assert (sigmoid.name, markup.name) == ("sigmoid", ESCAPED_B)
+    assert sigmoid.line.color != markup.line.color
+    assert ref.line.dash == "dash" and ref.name == "0.25ᴸ" and ref.mode == "lines"
+    np.testing.assert_allclose(_f32(ref.y), reference, rtol=1e-6)
+    assert "layer l: %{x}" in sigmoid.hovertemplate
+    assert "‖∂L/∂W‖: %{y:.3e}" in sigmoid.hovertemplate
+    assert fig.layout.showlegend is True
+    assert not fig.layout.annotations  # everything was drawn
+
+
+def test_layer_norms_take_one_array_without_a_legend_and_can_be_linear():
+    fig = viz.layer_norms(np.array([0.5, 0.0, 2.0]), log=False)
+    (line,) = fig.data
+    assert fig.layout.yaxis.type is None  # linear: plotly's default
+    np.testing.assert_array_equal(_f32(line.y), [0.5, 0.0, 2.0])  # 0 is drawable on a line
+    assert line.showlegend is False and fig.layout.showlegend is False
+    assert not fig.layout.annotations
+
+
+def test_zeros_and_nan_are_gaps_on_a_log_axis_and_said_so_at_the_foot():
+    values = np.array([1e-3, 0.0, np.nan, np.inf, 0.5])
+    fig = viz.layer_norms({"tanh": values}, x_title="layer")
+    y = _f32(fig.data[0].y)
+    assert np.isnan(y[[1, 2, 3]]).all()  # gaps, never plotted as some value
+    np.testing.assert_allclose(y[[0, 4]], [1e-3, 0.5], rtol=1e-6)
+    assert fig.data[0].connectgaps is False
+    notes = fig.layout.annotations
+    assert [(n.x, n.text) for n in notes] == [(2, "0"), (3, "NaN"), (4, "inf")]
+    for note in notes:
+        assert note.xref == "x" and note.yref == "paper" and note.y == 0.0
+        assert note.hovertext.startswith("tanh<br>layer: ")
+        assert note.font.color == fig.data[0].line.color
+    assert notes[1].hovertext == "tanh<br>layer: 3<br>NaN"
+    # A reference's undrawable values are gaps too, without notes.
+    ref = viz.layer_norms(np.ones(2), reference=np.array([0.0, 1.0]), reference_name="r")
+    assert np.isnan(ref.data[1].y[0]) and not ref.layout.annotations
+
+
+def test_a_series_with_no_drawable_value_still_builds():
+    fig = viz.layer_norms(np.zeros(3))
+    assert np.isnan(fig.data[0].y).all()
+    assert len(fig.layout.annotations) == 3
+
+
+@pytest.mark.parametrize(
+    ("values", "kwargs", "message"),
+    [
+        (np.ones((2, 2)), {}, "1-D array"),
+        ({"a": np.ones(3), "b": np.ones(2)}, {}, "has 2 values, expected 3"),
+        (np.ones(3), {"reference": np.ones(2)}, "reference has 2 values for 3 layers"),
+        ({}, {}, "empty"),
+        (np.ones(0), {}, "no layers"),
+        ({"a": np.ones(0)}, {}, "has no values"),
+    ],
+)
+def test_layer_norms_reject_bad_shapes(values, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        viz.layer_norms(values, **kwargs)
+
+
+# activation_histograms
+
+
+def test_activation_histograms_colour_the_fraction_of_units_from_zero():
+    counts = np.array([[1, 2, 1], [0, 4, 0], [0, 0, 0]])
+    edges = np.array([-1.0, -0.25, 0.25, 1.0])
+    fig = viz.activation_histograms(counts, edges, x_title="<b>x</b>", y_title="layer")
+    (heat,) = fig.data
+    np.testing.assert_allclose(_f32(heat.z), [[0.25, 0.5, 0.25], [0, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(_f32(heat.x), edges)  # bins+1 edges: plotly draws the bins
+    np.testing.assert_array_equal(heat.y, [1, 2, 3])
+    assert heat.colorscale == theme.SEQUENTIAL_SCALE
+    assert (heat.zmin, heat.zmax) == (0.0, 1.0)
+    assert fig.layout.xaxis.title.text == ESCAPED_B
+    assert (
+        heat.hovertemplate
+        == f"layer: %{{y}}<br>{ESCAPED_B}: %{{x:.3g}}<br>%{{z:.1%}}<extra></extra>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "edges", "message"),
+    [
+        (np.ones(3), np.arange(4.0), "counts must be a 2-D array"),
+        (np.ones((2, 3)), np.arange(3.0), "edges has 3 values for 3 bins"),
+        (np.ones((2, 3)), np.array([0.0, 2.0, 1.0, 3.0]), "strictly increasing"),
+        (-np.ones((2, 3)), np.arange(4.0), "≥ 0"),
+    ],
+)
+def test_activation_histograms_reject_bad_inputs(counts, edges, message):
+    with pytest.raises(ValueError, match=message):
+        viz.activation_histograms(counts, edges)
+
+
+# std_vs_theory
+
+
+def test_std_vs_theory_puts_markers_against_a_dashed_theory_line():
+    measured = np.array([0.05, 0.1, 0.2])
+    fig = viz.std_vs_theory(measured, 0.1, measured_name="measured", theory_name="√(2/n)")
+    dots, line = fig.data
+    assert dots.mode == "markers"
+    np.testing.assert_array_equal(dots.x, [1, 2, 3])
+    np.testing.assert_allclose(_f32(dots.y), measured, rtol=1e-6)
+    assert line.line.dash == "dash" and line.name == "√(2/n)"
+    np.testing.assert_allclose(_f32(line.y), [0.1, 0.1])
+    assert list(_f32(line.x)) == [0.5, 3.5]  # across every layer
+    lo, hi = fig.layout.yaxis.range
+    assert lo == 0.0 and hi > 0.2
+    assert len(viz.std_vs_theory(measured, None).data) == 1
+    with pytest.raises(ValueError, match="theory must be a finite std"):
+        viz.std_vs_theory(measured, float("nan"))
+    with pytest.raises(ValueError, match="measured must be a 1-D array"):
+        viz.std_vs_theory(np.ones((2, 2)), 1.0)
+
+
+# time_norms
+
+
+def test_time_norms_label_tokens_and_draw_gaps_on_a_log_axis():
+    fig = viz.time_norms(
+        {"SimpleRNN tanh": np.array([1.0, 0.1, 0.0]), "LSTM c": np.array([1.0, 0.9, 0.8])},
+        tokens=["the", "<b>x</b>", "the"],
+        y_title="‖∂L/∂hₜ‖",
+    )
+    rnn, lstm = fig.data
+    labels = ["0 · the", f"1 · {ESCAPED_B}", "2 · the"]
+    assert list(rnn.x) == labels and list(fig.layout.xaxis.categoryarray) == labels
+    assert fig.layout.yaxis.type == "log"
+    assert np.isnan(_f32(rnn.y)[2]) and rnn.connectgaps is False
+    np.testing.assert_allclose(_f32(lstm.y), [1.0, 0.9, 0.8], rtol=1e-6)
+    (note,) = fig.layout.annotations
+    assert (note.x, note.text) == (2, "0")
+    assert note.hovertext == "SimpleRNN tanh<br>2 · the<br>0"
+    with pytest.raises(ValueError, match="got 2 tokens for 3 time steps"):
+        viz.time_norms({"a": np.ones(3)}, tokens=["a", "b"])
+    with pytest.raises(ValueError, match="dict of name"):
+        viz.time_norms(np.ones(3), tokens=["a", "b", "c"])
+
+
+def test_time_norms_stand_many_tokens_on_end():
+    tokens = [f"token{i}" for i in range(20)]
+    fig = viz.time_norms({"GRU": np.linspace(1, 2, 20)}, tokens=tokens)
+    assert fig.layout.xaxis.tickangle == -90
+    assert fig.layout.margin.b >= theme.text_px("19 · token19", theme.font_size(False) - 1)
+
+
+# clip_bars
+
+
+def test_clip_bars_group_before_and_each_method():
+    fig = viz.clip_bars(
+        ["W", "<b>x</b>"],
+        np.array([3.0, 4.0]),
+        {"clipnorm": np.array([0.6, 0.8]), "clipvalue": np.array([1.0, 1.0])},
+        y_title="‖g‖",
+        before_name="before",
+    )
+    assert fig.layout.barmode == "group"
+    assert [t.name for t in fig.data] == ["before", "clipnorm", "clipvalue"]
+    assert all(t.type == "bar" for t in fig.data)
+    assert list(fig.data[0].x) == ["W", ESCAPED_B]
+    np.testing.assert_allclose(_f32(fig.data[0].y), [3.0, 4.0])
+    np.testing.assert_allclose(_f32(fig.data[1].y), [0.6, 0.8], rtol=1e-6)
+    assert fig.data[0].marker.color == theme.BEFORE_COLOR
+    assert len({t.marker.color for t in fig.data}) == 3
+    assert fig.layout.yaxis.range[0] == 0.0 and fig.layout.yaxis.range[1] >= 4.0
+    with pytest.raises(ValueError, match="got 1 names for 2 variables"):
+        viz.clip_bars(["W"], np.ones(2), {"m": np.ones(2)})
+    with pytest.raises(ValueError, match=r"after\['m'\] has 3 values, expected 2"):
+        viz.clip_bars(["W", "b"], np.ones(2), {"m": np.ones(3)})
+
+
+# loss_curves
+
+
+def test_loss_curves_stop_at_the_first_nan_and_mark_it():
+    fig = viz.loss_curves(
+        {
+            "lr=0.01": np.array([2.0, 1.5, 1.2, 1.0, 0.9]),
+            "lr=10": np.array([2.0, 5.0, np.nan, 3.0, np.nan]),
+        },
+        x_title="step",
+        y_title="loss",
+    )
+    calm, wild, blowup = fig.data
+    np.testing.assert_array_equal(calm.x, [1, 2, 3, 4, 5])
+    np.testing.assert_allclose(_f32(calm.y), [2.0, 1.5, 1.2, 1.0, 0.9], rtol=1e-6)
+    np.testing.assert_array_equal(wild.x, [1, 2])  # the line stops before step 3
+    np.testing.assert_allclose(_f32(wild.y), [2.0, 5.0])
+    assert list(blowup.x) == [3]  # the first NaN step
+    np.testing.assert_allclose(_f32(blowup.y), [5.0])  # at the last finite loss
+    assert list(blowup.text) == ["NaN"] and blowup.mode == "markers+text"
+    assert blowup.marker.color == wild.line.color and blowup.showlegend is False
+    assert blowup.legendgroup == wild.legendgroup
+    assert blowup.hovertemplate == "lr=10<br>step: %{x}<br>NaN<extra></extra>"
+    assert fig.layout.yaxis.type is None
+
+
+def test_loss_curves_on_a_log_axis_and_a_run_that_fails_at_once():
+    fig = viz.loss_curves(
+        {"ok": np.array([1.0, 0.0, 0.5]), "<b>x</b>": np.array([np.inf, 1.0, 1.0])}, log=True
+    )
+    ok, bad, mark = fig.data
+    assert fig.layout.yaxis.type == "log"
+    assert np.isnan(_f32(ok.y)[1])  # 0 is a gap on a log axis
+    assert len(bad.x) == 0 and bad.name == ESCAPED_B
+    assert list(mark.x) == [1] and list(mark.text) == ["inf"]
+    np.testing.assert_allclose(_f32(mark.y), [0.5])  # lowest drawable loss of any run
+    with pytest.raises(ValueError, match="1-D array"):
+        viz.loss_curves({"a": np.ones((2, 2))})
