@@ -29,9 +29,7 @@ GROUP_COLORS = (
 NORMS = ("layernorm", "batchnorm", "instancenorm", "groupnorm")
 
 
-def group_ids(
-    name: str, B: int, T: int, D: int, groups: int, positions: int = 1
-) -> np.ndarray:
+def group_ids(name: str, B: int, T: int, D: int, groups: int, positions: int = 1) -> np.ndarray:
     """(B·T, D·positions) ids: cells with the same id are normalized with one mean and variance.
 
     Text: B sentences × T tokens as rows, D features as columns. Images (`positions` > 1, T = 1):
