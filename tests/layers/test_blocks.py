@@ -1,10 +1,11 @@
 """Add, AddNorm, FeedForward and the Transformer blocks: parity with torch.nn."""
 
+import copy
 import re
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
@@ -125,6 +126,32 @@ def test_block_dropout_is_reproducible_and_off_in_eval():
     assert not (block(x)[1].add_norm1.sublayer == 0).any()
 
 
+def _rounding_budget(trace, dtype: torch.dtype) -> torch.Tensor:
+    """How far rounding in `dtype` may move each token's output: 64 · u · κ, shape (B, T, 1).
+
+    A LayerNorm divides x − μ by √(σ² + ε), so an error δ in its input comes out up to
+    |δ| / √(σ² + ε) large: on a token whose features are nearly equal (σ² ≪ ε) that is up to
+    1/√ε ≈ 316 times the error. The block has two LayerNorms in a row, so a token's output
+    carries the rounding of everything before them times κ = (1 + 1/std₁)(1 + 1/std₂), between
+    about 1 and (1 + 316)² ≈ 1e5. u is the dtype's unit roundoff (6e-8 in float32, 1.1e-16 in
+    float64). Over 4000 random draws of the sizes below the error stayed under 14 · u · κ, for
+    torch's own float32 output as for ours; 64 leaves room.
+    """
+    kappa = (1 + 1 / trace.add_norm1.norm.std) * (1 + 1 / trace.add_norm2.norm.std)  # (B, T)
+    return 64 * (torch.finfo(dtype).eps / 2) * kappa.double()[..., None]  # (B, T, 1)
+
+
+def _assert_within(actual, expected, budget, what):
+    error = (actual.double() - expected.double()).abs()  # (B, T, D)
+    over = error > budget
+    if over.any():
+        b, t, d = over.nonzero()[0].tolist()
+        raise AssertionError(
+            f"{what}: token ({b}, {t}) feature {d} is off by {error[b, t, d].item():.3g}, "
+            f"over its rounding budget {budget[b, t, 0].item():.3g}"
+        )
+
+
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     B=st.integers(1, 3),
@@ -134,12 +161,36 @@ def test_block_dropout_is_reproducible_and_off_in_eval():
     F=st.integers(1, 12),
     seed=st.integers(0, 500),
 )
+# Token (1, 0) reaches the second LayerNorm with features 0.16259 and 0.16139: σ² = 3.6e-7 ≪ ε,
+# so 1/√(σ² + ε) = 311 (and 58 at the first LayerNorm). Our float32 x + attention for it is
+# +1.4 and −1.5 ulp off, torch's +0.4 and +0.5 ulp: a LayerNorm over D = 2 only sees the
+# difference of the two. After both LayerNorms the float32 outputs differ by 2.3e-5, over
+# assert_close's float32 tolerance, while in float64 they agree to 1.3e-14. Each step fed the
+# same input rounds as well as torch's (LayerNorm 4.2e-8 vs 4.6e-8 from float64).
+@example(B=2, T=4, H=1, Dh=2, F=2, seed=5)
 def test_encoder_block_matches_torch_across_sizes(randomize, B, T, H, Dh, F, seed):
+    """Same math as nn.TransformerEncoderLayer, to rounding, however small the sizes.
+
+    A fixed float32 tolerance cannot be used here: tiny widths (D = 2, features nearly equal)
+    make the LayerNorms amplify a one-ulp difference up to 1e5 times (see _rounding_budget).
+    So the parity runs in float64, where the budget is 1e-13 on an ordinary token and at most
+    7e-10 on the worst, while a real difference in the math (ε outside the root, the unbiased
+    variance, a bias dropped, Dh for √Dh) fails it by orders of magnitude; and in float32 ours
+    and torch's output are each held to the float64 one within the float32 budget.
+    test_encoder_block_matches_torch keeps the float32 parity at the default tolerance.
+    """
     D = H * Dh
     module = randomize(nn.TransformerEncoderLayer(D, H, F, dropout=0.0, batch_first=True), seed)
+    module64 = copy.deepcopy(module).double()
     x = torch.randn(B, T, D, generator=make_generator(seed, "sizes"))
     with torch.no_grad():
         out, trace = TransformerEncoderBlock.from_torch(module)(x)
-        torch.testing.assert_close(out, module(x))
+        out64, trace64 = TransformerEncoderBlock.from_torch(module64).double()(x.double())
+        truth = module64(x.double())
+        expected = module(x)
+    _assert_within(out64, truth, _rounding_budget(trace64, torch.float64), "float64 parity")
+    budget = _rounding_budget(trace64, torch.float32)
+    _assert_within(out, truth, budget, "our float32 output against float64")
+    _assert_within(expected, truth, budget, "torch's float32 output against float64")
     assert trace.self_attention.weights.shape == (B, H, T, T)
     assert trace.feed_forward.hidden.shape == (B, T, F)
