@@ -310,12 +310,14 @@ class GroupNorm(Layer):
         return f"G={self.num_groups}, D={self.num_channels}, eps={self.eps}"
 
 
-class InstanceNorm1d(Layer):
-    """Normalizes each sentence's feature over its tokens; γ and β only with `affine=True`."""
+class _InstanceNorm(Layer):
+    """What both instance norms share: features, ε, the optional γ and β, `from_torch`."""
+
+    LETTER = "D"  # the shape letter of the normalized features: D for text, C for images
 
     def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = False) -> None:
         super().__init__()
-        self.num_features = positive_int(num_features, "num_features (D)")
+        self.num_features = positive_int(num_features, f"num_features ({self.LETTER})")
         self.eps = _check_eps(eps)
         self.affine = bool(affine)
         if self.affine:
@@ -324,13 +326,17 @@ class InstanceNorm1d(Layer):
             self.gamma = self.beta = None
 
     @classmethod
-    def from_torch(cls, module: nn.InstanceNorm1d) -> InstanceNorm1d:
+    def from_torch(cls, module: nn.Module) -> _InstanceNorm:
         if module.track_running_stats:
-            raise ValueError("InstanceNorm1d mirrors a module without running statistics")
+            raise ValueError(f"{cls.__name__} mirrors a module without running statistics")
         layer = cls(module.num_features, eps=module.eps, affine=module.affine)
         if module.affine:
             _copy_affine(layer, module)
         return layer
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Normalizes each sentence's feature over its tokens; γ and β only with `affine=True`."""
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, NormTrace]:
         check_shape(x, ("B", "T", self.num_features), "InstanceNorm1d")
@@ -349,27 +355,10 @@ class InstanceNorm1d(Layer):
         return f"D={self.num_features}, eps={self.eps}, affine={self.affine}"
 
 
-class InstanceNorm2d(Layer):
+class InstanceNorm2d(_InstanceNorm):
     """Normalizes each image's channel over its H·W pixels; γ and β only with `affine=True`."""
 
-    def __init__(self, num_features: int, eps: float = 1e-5, affine: bool = False) -> None:
-        super().__init__()
-        self.num_features = positive_int(num_features, "num_features (C)")
-        self.eps = _check_eps(eps)
-        self.affine = bool(affine)
-        if self.affine:
-            _affine(self, num_features)
-        else:
-            self.gamma = self.beta = None
-
-    @classmethod
-    def from_torch(cls, module: nn.InstanceNorm2d) -> InstanceNorm2d:
-        if module.track_running_stats:
-            raise ValueError("InstanceNorm2d mirrors a module without running statistics")
-        layer = cls(module.num_features, eps=module.eps, affine=module.affine)
-        if module.affine:
-            _copy_affine(layer, module)
-        return layer
+    LETTER = "C"
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, NormTrace]:
         check_shape(x, ("B", self.num_features, "H", "W"), "InstanceNorm2d")
