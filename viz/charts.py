@@ -24,24 +24,6 @@ PANEL_GAP = 0.1  # between the two panels; the right panel's axis stands on its 
 TEXT_ON_BARS_MAX = 16
 
 
-def _chart_height(presentation: bool) -> int:
-    """Height of a bar chart or histogram, whose rows do not depend on the token count."""
-    return 460 if presentation else 340
-
-
-def _value_axis(title: str, presentation: bool, **extra) -> dict:
-    """A y axis for values: grid lines to read them by, and a visible line at 0."""
-    return theme.axis(
-        title=title,
-        presentation=presentation,
-        showgrid=True,
-        zeroline=True,
-        zerolinecolor=theme.AXIS_COLOR,
-        zerolinewidth=1.5,
-        **extra,
-    )
-
-
 @theme.memo
 def norm_stats_bars(
     labels: Sequence[str],
@@ -96,7 +78,7 @@ def norm_stats_bars(
     half = (1.0 - PANEL_GAP) / 2
     angle = 0 if len(x) <= 2 else -90
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         barmode="group",
@@ -112,27 +94,20 @@ def norm_stats_bars(
             tickangle=angle,
         ),
         # Panel names as y-axis titles: annotations above the panels collided with the legend.
-        yaxis=_value_axis(mean_title, presentation),
+        yaxis=theme.value_axis(mean_title, presentation),
         # The right panel's axis on its right side, so that its title never lands on the
         # left panel's bars.
-        yaxis2=_value_axis(std_title, presentation, anchor="x2", side="right"),
-        legend={
-            "orientation": "h",
-            "x": 1.0,
-            "xanchor": "right",
-            "y": 1.0,
-            "yanchor": "bottom",
-            "font": {"size": size},
-        },
+        yaxis2=theme.value_axis(std_title, presentation, anchor="x2", side="right"),
+        legend=theme.legend_above(size),
     )
     layout["margin"]["t"] += size + 16
     means = np.concatenate([series["before_mean"], series["after_mean"], np.zeros(1, np.float32)])
     stds = np.concatenate([series["before_std"], series["after_std"], np.zeros(1, np.float32)])
-    std_ticks = theme.number_labels(*_finite_range(stds))
+    std_ticks = theme.number_labels(*theme.finite_range(stds))
     theme.fit_margins(
         layout,
         presentation=presentation,
-        left=theme.number_labels(*_finite_range(means)),
+        left=theme.number_labels(*theme.finite_range(means)),
         left_title=bool(mean_title),
         bottom=x,
         bottom_angle=angle,
@@ -140,11 +115,6 @@ def norm_stats_bars(
     )
     layout["height"] += layout["margin"]["b"]  # the plot keeps its height under long words
     return theme.figure(traces, layout=layout)
-
-
-def _finite_range(values: np.ndarray) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
 
 
 @theme.memo
@@ -300,18 +270,18 @@ def feature_bars(
         **text,
     )
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     angle = 0 if labels is None or count <= 2 else -90
     layout.update(
         xaxis=theme.axis(
             title=x_title, presentation=presentation, type="category", tickangle=angle
         ),
-        yaxis=_value_axis(y_title, presentation),
+        yaxis=theme.value_axis(y_title, presentation),
         showlegend=False,
         bargap=0.2,
     )
-    lo, hi = _finite_range(np.concatenate([y, np.zeros(1, np.float32)]))
+    lo, hi = theme.finite_range(np.concatenate([y, np.zeros(1, np.float32)]))
     if text:  # room above the tallest bar for its value, and below the lowest
         layout["margin"]["t"] += theme.font_size(presentation)
         room = (hi - lo) * 0.12
@@ -352,15 +322,15 @@ def histogram_with_marker(
         + "<extra></extra>",
     )
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         xaxis=theme.axis(title=x_title, presentation=presentation, showgrid=True, tickangle=0),
-        yaxis=_value_axis(y_title, presentation, rangemode="tozero"),
+        yaxis=theme.value_axis(y_title, presentation, rangemode="tozero"),
         showlegend=False,
         bargap=0.02,
     )
-    lo, hi = _finite_range(x) if x.size else (0.0, 1.0)
+    lo, hi = theme.finite_range(x) if x.size else (0.0, 1.0)
     theme.fit_margins(
         layout,
         presentation=presentation,

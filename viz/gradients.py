@@ -30,7 +30,6 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from . import theme
-from .charts import _chart_height, _value_axis
 from .lessons import GROUP_COLORS
 
 Series = Mapping[str, ArrayLike] | Sequence[tuple[str, ArrayLike]]
@@ -112,18 +111,6 @@ def _value_text(value: float) -> str:
 
 def _color(k: int) -> str:
     return GROUP_COLORS[k % len(GROUP_COLORS)]
-
-
-def _legend(size: int) -> dict:
-    """A horizontal legend above the plot, at its left."""
-    return {
-        "orientation": "h",
-        "x": 0.0,
-        "xanchor": "left",
-        "y": 1.0,
-        "yanchor": "bottom",
-        "font": {"size": size},
-    }
 
 
 def _left_labels(values: Sequence[np.ndarray], log: bool) -> list[str]:
@@ -259,11 +246,11 @@ def layer_norms(
         )
     legend = any(t["showlegend"] for t in traces)
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         showlegend=legend,
-        legend=_legend(size),
+        legend=theme.legend_above(size, side="left"),
         xaxis=theme.axis(
             title=x_title,
             presentation=presentation,
@@ -414,11 +401,11 @@ def std_vs_theory(
     top = theme.upper_limit(np.concatenate([y, np.float32([theory or 0.0])]))
     legend = any(t["showlegend"] for t in traces)
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         showlegend=legend,
-        legend=_legend(size),
+        legend=theme.legend_above(size, side="left"),
         xaxis=theme.axis(
             title=x_title,
             presentation=presentation,
@@ -426,7 +413,7 @@ def std_vs_theory(
             range=[0.5, L + 0.5],
             **({"dtick": 1} if L <= 24 else {}),
         ),
-        yaxis=_value_axis(y_title, presentation, range=[0.0, top * 1.1]),
+        yaxis=theme.value_axis(y_title, presentation, range=[0.0, top * 1.1]),
     )
     if legend:
         layout["margin"]["t"] += size + 14
@@ -469,11 +456,11 @@ def time_norms(
     angle = 0 if T <= 8 and theme.labels_px(x, tick) * T <= 560 else -90
     legend = any(t["showlegend"] for t in traces)
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         showlegend=legend,
-        legend=_legend(size),
+        legend=theme.legend_above(size, side="left"),
         xaxis=theme.axis(
             presentation=presentation,
             type="category",
@@ -540,14 +527,14 @@ def clip_bars(
     angle = 0 if len(x) <= 2 or theme.labels_px(x, size - 1) * len(x) <= 500 else -90
     top = theme.upper_limit(np.concatenate([y for _, y, _ in bars]))
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         barmode="group",
         bargap=0.25,
         bargroupgap=0.05,
         showlegend=True,
-        legend=_legend(size),
+        legend=theme.legend_above(size, side="left"),
         xaxis=theme.axis(
             presentation=presentation,
             type="category",
@@ -555,7 +542,7 @@ def clip_bars(
             categoryarray=x,
             tickangle=angle,
         ),
-        yaxis=_value_axis(y_title, presentation, range=[0.0, top * 1.05]),
+        yaxis=theme.value_axis(y_title, presentation, range=[0.0, top * 1.05]),
     )
     layout["margin"]["t"] += size + 14
     theme.fit_margins(
@@ -641,11 +628,11 @@ def loss_curves(
                 )
             )
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         showlegend=True,
-        legend=_legend(size),
+        legend=theme.legend_above(size, side="left"),
         xaxis=theme.axis(title=x_title, presentation=presentation, tickangle=0),
         yaxis=theme.axis(title=y_title, presentation=presentation, showgrid=True, **_log_axis(log)),
     )

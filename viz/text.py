@@ -24,7 +24,7 @@ import plotly.graph_objects as go
 from numpy.typing import ArrayLike
 
 from . import theme
-from .charts import TEXT_ON_BARS_MAX, _chart_height, _value_axis
+from .charts import TEXT_ON_BARS_MAX
 from .heatmaps import GAP_CELLS
 
 MAX_SHOWN = 128  # rows, columns or bars a figure shows at most (DESIGN §5)
@@ -77,23 +77,6 @@ def _step_scale(colors: Sequence[str]) -> list[list]:
     for k, color in enumerate(colors):
         scale += [[k / count, color], [(k + 1) / count, color]]
     return scale
-
-
-def _legend(size: int) -> dict:
-    """A horizontal legend above the plot, at its right."""
-    return {
-        "orientation": "h",
-        "x": 1.0,
-        "xanchor": "right",
-        "y": 1.0,
-        "yanchor": "bottom",
-        "font": {"size": size},
-    }
-
-
-def _finite_range(values: np.ndarray) -> tuple[float, float]:
-    finite = values[np.isfinite(values)]
-    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
 
 
 # --------------------------------------------------------------------------- the word index
@@ -156,7 +139,7 @@ def word_index_bars(
         traces.append(trace)
     angle = 0 if shown <= 2 else -90
     layout = theme.base_layout(
-        title=title, height=_chart_height(presentation), presentation=presentation
+        title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     top = theme.upper_limit(y)
     layout.update(
@@ -164,7 +147,7 @@ def word_index_bars(
         barmode="overlay",
         bargap=0.2,
         showlegend=True,
-        legend=_legend(size),
+        legend=theme.legend_above(size),
         xaxis=theme.axis(
             title=x_title,
             presentation=presentation,
@@ -173,7 +156,9 @@ def word_index_bars(
             categoryarray=x,
             tickangle=angle,
         ),
-        yaxis=_value_axis(y_title, presentation, range=[0.0, top * (1.15 if with_text else 1.05)]),
+        yaxis=theme.value_axis(
+            y_title, presentation, range=[0.0, top * (1.15 if with_text else 1.05)]
+        ),
     )
     layout["margin"]["t"] += size + 16
     theme.fit_margins(
@@ -634,7 +619,7 @@ def score_bars(
         marker={"color": theme.BAR_COLOR},
         hovertemplate="%{y}<br>" + theme.hover_line(x_title, "%{x:.4f}") + "<extra></extra>",
     )
-    lo, hi = _finite_range(np.concatenate([x, np.zeros(1, np.float32)]))
+    lo, hi = theme.finite_range(np.concatenate([x, np.zeros(1, np.float32)]))
     if count <= TEXT_ON_BARS_MAX:
         trace.update(
             texttemplate="%{x:" + value_format + "}",
@@ -651,7 +636,7 @@ def score_bars(
     layout.update(
         showlegend=False,
         bargap=0.25,
-        xaxis=_value_axis(
+        xaxis=theme.value_axis(
             x_title, presentation, range=[lo - room * (lo < 0), hi + room * (hi > 0) or 1.0]
         ),
         yaxis=theme.axis(presentation=presentation, type="category", autorange="reversed"),

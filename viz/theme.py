@@ -198,6 +198,30 @@ def base_layout(
     return layout
 
 
+def chart_height(presentation: bool) -> int:
+    """Height of a bar or line chart, whose rows do not depend on the token count."""
+    return 460 if presentation else 340
+
+
+def legend_above(size: int, *, side: str = "right") -> dict:
+    """A horizontal legend above the plot, at its left or right."""
+    x, anchor = (0.0, "left") if side == "left" else (1.0, "right")
+    return {
+        "orientation": "h",
+        "x": x,
+        "xanchor": anchor,
+        "y": 1.0,
+        "yanchor": "bottom",
+        "font": {"size": size},
+    }
+
+
+def finite_range(values: np.ndarray) -> tuple[float, float]:
+    """The smallest and largest finite value; (0, 1) when there is none."""
+    finite = values[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+
+
 def colorbar(*, presentation: bool = False, **extra) -> dict:
     """A thin colorbar with readable ticks."""
     bar = {
@@ -225,6 +249,19 @@ def axis(*, title: str = "", presentation: bool = False, **extra) -> dict:
         spec["title"] = {"text": label(title), "font": {"size": font_size(presentation)}}
     spec.update(extra)
     return spec
+
+
+def value_axis(title: str, presentation: bool, **extra) -> dict:
+    """A y axis for values: grid lines to read them by, and a visible line at 0."""
+    return axis(
+        title=title,
+        presentation=presentation,
+        showgrid=True,
+        zeroline=True,
+        zerolinecolor=AXIS_COLOR,
+        zerolinewidth=1.5,
+        **extra,
+    )
 
 
 def distinct_labels(labels: Sequence[str]) -> list[str]:
