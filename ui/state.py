@@ -93,6 +93,13 @@ def _fits(value: Any, current_value: Any) -> bool:
     return isinstance(value, type(current_value))
 
 
+def _agrees(value: Any, wanted: Any) -> bool:
+    try:
+        return bool(value == wanted)
+    except (TypeError, ValueError):  # values that cannot be compared do not agree
+        return False
+
+
 def widget(
     make: Callable[..., Any],
     label: str,
@@ -111,8 +118,13 @@ def widget(
     if hidden(name):
         return to_widget(getattr(current(), name))
     key = f"w_{name}"
-    if key not in st.session_state:
-        st.session_state[key] = to_widget(getattr(current(), name))
+    wanted = to_widget(getattr(current(), name))
+    # Stated again on every run while the widget agrees with the setting: Streamlit forgets a
+    # keyed widget's value when its parameters change (a slider's range after new text) and
+    # would show its default while the page uses the setting. A box holding text that did not
+    # parse disagrees with the setting and keeps what was typed.
+    if key not in st.session_state or _agrees(st.session_state[key], wanted):
+        st.session_state[key] = wanted
 
     def changed() -> None:
         value = from_widget(st.session_state[key]) if st.session_state[key] is not None else None

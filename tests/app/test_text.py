@@ -83,6 +83,21 @@ def test_every_step_of_num_words_changes_the_bars(app):
         assert seen[-1] != seen[-2], value
 
 
+def test_the_slider_keeps_showing_num_words_when_new_text_changes_its_range():
+    """New text changes the slider's range, and Streamlit would reset a widget whose
+    parameters changed to its default: the slider must still show the value the page uses."""
+    from app_support import run_app
+
+    at = run_app("app.py")
+    at.switch_page(TEXT).run()
+    at.slider(key="w_num_words").set_value(3).run()
+    at.sidebar.text_area(key="w_text").set_value("a b c d e f g h i j k l m n o p").run()
+    no_exception(at)
+    slider = at.slider(key="w_num_words")
+    assert slider.max == 17  # 16 words + 1
+    assert slider.value == at.session_state["_settings"].num_words == 3
+
+
 def test_an_oov_token_catches_unknown_words(app):
     at = app(TEXT, text="a a b", new="a z", oov="<OOV>")
     no_exception(at)
