@@ -69,3 +69,11 @@ def test_korean_is_really_korean():
 def test_translate_formats_values():
     assert translate("en", "block.sentence_n", n=3) == "sentence 3"
     assert translate("ko", "block.sentence_n", n=3) == "문장 3"
+
+
+def test_bold_closes_where_markdown_can_close_it():
+    """A closing ** right after punctuation and right before a letter (Korean particles: "…)**는")
+    is not a closer in Markdown: the asterisks would show. Put the particle inside the bold."""
+    for lang in ("en", "ko"):
+        for key, message in catalog(lang).items():
+            assert not re.search(r"[)\]\.:!?\"”’]\*\*\w", message), f"{lang} {key}: {message}"
