@@ -157,3 +157,157 @@ def test_tutorial_adam_lr_argument_fails_in_keras_3(keras):
     optimizer = keras.optimizers.Adam(learning_rate=0.0001, clipnorm=1.0)
     assert optimizer.clipnorm == 1.0
     assert float(keras.ops.convert_to_numpy(optimizer.learning_rate)) == pytest.approx(1e-4)
+
+
+# --- A setup that explodes, trained a few steps with and without clipping -----------------
+
+from layers.clipping import (  # noqa: E402
+    KERAS3_LR_ERROR,
+    MAX_STEPS,
+    METHODS,
+    clip,
+    clipped_sgd,
+    exploding_setup,
+    setup_gradients,
+)
+
+LEARNING_RATE = 0.01  # the page's
+
+
+def _twin(setup):
+    """nn.Sequential of Linear + LeakyReLU holding the setup's weights."""
+    layers = []
+    for weight, bias in zip(setup.weights, setup.biases, strict=True):
+        linear = nn.Linear(weight.shape[1], weight.shape[0])
+        with torch.no_grad():
+            linear.weight.copy_(weight)
+            linear.bias.copy_(bias)
+        layers += [linear, nn.LeakyReLU(setup.slope)]
+    return nn.Sequential(*layers)
+
+
+def _twin_loss(model, setup):
+    return 0.5 * ((model(setup.x) - setup.target) ** 2).sum() / setup.x.shape[0]
+
+
+def test_the_setup_is_drawn_from_one_seeded_generator_in_order():
+    setup = exploding_setup(3)
+    g = torch.Generator().manual_seed(setup.seed)
+    for weight in setup.weights:
+        torch.testing.assert_close(weight, torch.empty(16, 16).normal_(0.0, 1.0, generator=g))
+    torch.testing.assert_close(setup.x, torch.empty(16, 16).normal_(0.0, 1.0, generator=g))
+    torch.testing.assert_close(setup.target, torch.empty(16, 16).normal_(0.0, 1.0, generator=g))
+    assert all(torch.equal(b, torch.zeros(16)) for b in setup.biases)
+    assert setup.names() == ["W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4"]
+    again = exploding_setup(3)
+    assert all(torch.equal(a, b) for a, b in zip(setup.variables(), again.variables()))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 7])
+def test_setup_gradients_equal_autograd_on_the_nn_twin(seed):
+    setup = exploding_setup(seed)
+    grads, loss = setup_gradients(setup)
+    model = _twin(setup)
+    twin_loss = _twin_loss(model, setup)
+    twin_loss.backward()
+    torch.testing.assert_close(loss, twin_loss.detach())
+    for ours, p in zip(grads, model.parameters(), strict=True):
+        torch.testing.assert_close(ours, p.grad, rtol=1e-4, atol=1e-3)
+    # It explodes: the gradient is thousands of times a usual clipnorm of 1.
+    assert torch.stack([g.norm() for g in grads]).norm() > 1000
+
+
+def _torch_run(setup, method, limit, steps):
+    """The same training with torch.optim.SGD and torch's own clipping."""
+    model = _twin(setup)
+    optimizer = torch.optim.SGD(model.parameters(), lr=LEARNING_RATE)
+    losses = []
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss = _twin_loss(model, setup)
+        losses.append(loss.item())
+        if not math.isfinite(loss.item()):
+            break
+        loss.backward()
+        if method == "clipnorm":  # each variable on its own
+            for p in model.parameters():
+                nn.utils.clip_grad_norm_([p], limit)
+        elif method == "global_clipnorm":
+            nn.utils.clip_grad_norm_(model.parameters(), limit)
+        elif method == "clipvalue":
+            nn.utils.clip_grad_value_(model.parameters(), limit)
+        optimizer.step()
+    return losses
+
+
+@pytest.mark.parametrize(
+    ("method", "limit"),
+    [("none", None), ("clipnorm", 1.0), ("global_clipnorm", 1.0), ("clipvalue", 0.5)],
+)
+def test_training_run_equals_torch_sgd_with_torch_clipping(method, limit):
+    setup = exploding_setup(0)
+    run = clipped_sgd(setup, method, limit, learning_rate=LEARNING_RATE, steps=12, style="torch")
+    theirs = _torch_run(setup, method, limit, 12)
+    finite = [k for k, v in enumerate(theirs) if math.isfinite(v)]
+    compare = min(len(finite), 8)
+    torch.testing.assert_close(
+        run.losses[:compare], torch.tensor(theirs[:compare]), rtol=1e-4, atol=1e-4
+    )
+    if method == "none":
+        assert run.first_bad is not None and not math.isfinite(theirs[-1])
+        assert not math.isfinite(run.first_bad_value)
+        assert torch.isnan(run.losses[run.first_bad :]).all()
+    else:
+        assert run.first_bad is None and len(finite) == 12
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 5, 11])
+def test_without_clipping_the_loss_overflows_with_clipping_it_stays_finite(seed):
+    setup = exploding_setup(seed)
+    plain = clipped_sgd(setup, "none", learning_rate=LEARNING_RATE, steps=40)
+    assert plain.first_bad is not None and plain.first_bad <= 10
+    for method, limit in [("clipnorm", 1.0), ("global_clipnorm", 1.0), ("clipvalue", 0.5)]:
+        run = clipped_sgd(setup, method, limit, learning_rate=LEARNING_RATE, steps=40)
+        assert run.first_bad is None and torch.isfinite(run.losses).all()
+        assert run.losses[-1] < run.losses[0]  # and it learns a little
+        assert torch.isfinite(run.grad_norms).all()
+
+
+def test_keras_style_run_clips_each_step_as_clip_by_norm_says():
+    setup = exploding_setup(0)
+    run = clipped_sgd(setup, "global_clipnorm", 1.0, learning_rate=0.5, steps=2, style="keras")
+    grads, loss = setup_gradients(setup)
+    clipped, trace = clip(grads, "global_clipnorm", 1.0, style="keras")
+    torch.testing.assert_close(run.losses[0], loss)
+    torch.testing.assert_close(run.grad_norms[0], trace.total_norm, rtol=1e-6, atol=0)
+    stepped = [v - 0.5 * g for v, g in zip(setup.variables(), clipped, strict=True)]
+    _, second = setup_gradients(setup, stepped[0::2], stepped[1::2])
+    torch.testing.assert_close(run.losses[1], second)
+
+
+def test_run_misconfiguration_says_what_to_do():
+    setup = exploding_setup(0)
+    with pytest.raises(ValueError, match=f"at most {MAX_STEPS} steps"):
+        clipped_sgd(setup, "none", learning_rate=0.01, steps=MAX_STEPS + 1)
+    with pytest.raises(ValueError, match="method must be one of"):
+        clipped_sgd(setup, "clipsomething", 1.0, learning_rate=0.01, steps=3)
+    with pytest.raises(ValueError, match="learning_rate must be > 0"):
+        clipped_sgd(setup, "none", learning_rate=0.0, steps=3)
+    with pytest.raises(ValueError, match="clipnorm must be a number > 0"):
+        clipped_sgd(setup, "clipnorm", None, learning_rate=0.01, steps=3)
+    assert METHODS == ("none", "clipnorm", "global_clipnorm", "clipvalue")
+
+
+def test_the_run_is_deterministic_and_leaves_the_global_rng_alone():
+    before = torch.random.get_rng_state()
+    a = clipped_sgd(exploding_setup(4), "clipvalue", 0.5, learning_rate=0.01, steps=10)
+    b = clipped_sgd(exploding_setup(4), "clipvalue", 0.5, learning_rate=0.01, steps=10)
+    assert torch.equal(a.losses, b.losses)
+    assert torch.equal(torch.random.get_rng_state(), before)
+
+
+@pytest.mark.keras
+def test_the_page_states_keras_3_s_own_words_for_the_tutorial_line(keras):
+    with pytest.raises(ValueError) as caught:
+        keras.optimizers.Adam(lr=0.0001, clipnorm=1.0)
+    assert f"{type(caught.value).__name__}: {caught.value}" == KERAS3_LR_ERROR
