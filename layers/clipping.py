@@ -236,7 +236,7 @@ def setup_gradients(
     return grads, trace.loss
 
 
-def clip(
+def clip_with(
     grads: Sequence[torch.Tensor],
     method: str,
     limit: float | None = None,
@@ -298,7 +298,7 @@ def clipped_sgd(
                 first_bad, first_bad_value = step + 1, loss.item()
                 break
             norms[step] = torch.stack([_norm(g) for g in grads]).square().sum().sqrt()
-            clipped, _ = clip(grads, method, limit, style=style)
+            clipped, _ = clip_with(grads, method, limit, style=style)
             weights = [w - learning_rate * g for w, g in zip(weights, clipped[0::2], strict=True)]
             biases = [b - learning_rate * g for b, g in zip(biases, clipped[1::2], strict=True)]
     return TrainRun(

@@ -165,7 +165,7 @@ from layers.clipping import (  # noqa: E402
     KERAS3_LR_ERROR,
     MAX_STEPS,
     METHODS,
-    clip,
+    clip_with,
     clipped_sgd,
     exploding_setup,
     setup_gradients,
@@ -200,7 +200,7 @@ def test_the_setup_is_drawn_from_one_seeded_generator_in_order():
     assert all(torch.equal(b, torch.zeros(16)) for b in setup.biases)
     assert setup.names() == ["W1", "b1", "W2", "b2", "W3", "b3", "W4", "b4"]
     again = exploding_setup(3)
-    assert all(torch.equal(a, b) for a, b in zip(setup.variables(), again.variables()))
+    assert all(torch.equal(a, b) for a, b in zip(setup.variables(), again.variables(), strict=True))
 
 
 @pytest.mark.parametrize("seed", [0, 1, 7])
@@ -277,7 +277,7 @@ def test_keras_style_run_clips_each_step_as_clip_by_norm_says():
     setup = exploding_setup(0)
     run = clipped_sgd(setup, "global_clipnorm", 1.0, learning_rate=0.5, steps=2, style="keras")
     grads, loss = setup_gradients(setup)
-    clipped, trace = clip(grads, "global_clipnorm", 1.0, style="keras")
+    clipped, trace = clip_with(grads, "global_clipnorm", 1.0, style="keras")
     torch.testing.assert_close(run.losses[0], loss)
     torch.testing.assert_close(run.grad_norms[0], trace.total_norm, rtol=1e-6, atol=0)
     stepped = [v - 0.5 * g for v, g in zip(setup.variables(), clipped, strict=True)]
