@@ -57,4 +57,11 @@ PAGES = (
         "text",
         (MainSlider("num_words"), MainSlider("maxlen", (("part", "padding"),))),
     ),
+    PageInfo(
+        "views/gradients.py",
+        "nav.gradients",
+        ":material/trending_down:",
+        "gradients",
+        (MainSlider("depth"),),
+    ),
 )

@@ -57,6 +57,11 @@ LIMITS = {
     "num_words": (0, 100_000),
     "maxlen": (0, 512),
     "value": (-1, 999),
+    "depth": (2, 50),
+    "width": (8, 256),
+    "gain": (0.1, 4.0),
+    "clipnorm": (0.01, 100.0),
+    "clipvalue": (0.001, 100.0),
 }
 # Settings that take one of a few words.
 CHOICES = {
@@ -68,6 +73,21 @@ CHOICES = {
     "part": ("tokenizer", "korean", "padding", "onehot", "learned", "similarity"),
     "padding": ("pre", "post"),
     "truncating": ("pre", "post"),
+    "view": ("depth", "time", "clip"),
+    "act": ("sigmoid", "tanh", "relu", "leaky_relu"),
+    "init": (
+        "zeros",
+        "small",
+        "normal",
+        "glorot_uniform",
+        "glorot_normal",
+        "he_normal",
+        "he_uniform",
+        "torch",
+        "keras",
+    ),
+    "leak": ("torch", "keras"),
+    "rinit": ("orthogonal", "uniform"),
 }
 MAX_PER_FEATURE = 512  # values in a per-feature γ or β list
 
@@ -112,6 +132,20 @@ class Settings:
     seqs: str = ""  # sequences typed as "1 2 3; 3 4 5 6"; empty: the text's own
     word: str = ""  # the word whose nearest neighbours are shown; empty: the sentence's first
     analogy: str = "king - man + woman"
+    # The Gradients & initialization page
+    view: str = "depth"  # which part is open: through depth, through time, clipping
+    depth: int = 10  # dense layers in the stack
+    width: int = 64  # units per dense layer
+    act: str = "sigmoid"  # the stack's activation
+    init: str = "glorot_uniform"  # the stack's weight initialization
+    bn: bool = False  # BatchNorm after each dense layer (before the activation)
+    leak: str = "torch"  # whose Leaky ReLU slope: PyTorch's 0.01 or Keras' 0.3
+    rinit: str = "orthogonal"  # recurrent weights: Keras' orthogonal or PyTorch's uniform ±1/√U
+    gain: float = 1.0  # the recurrent weights are multiplied by this
+    clipnorm: float = (
+        1.0  # the norm clipping threshold (Keras clipnorm / global_clipnorm, max_norm)
+    )
+    clipvalue: float = 0.5  # Keras clipvalue: every gradient entry clipped to ±this
     # Controls the lesson link hides (`hide=d,heads`): not drawn, their settings still apply
     hide: tuple[str, ...] = ()
 
@@ -132,10 +166,33 @@ class Notice:
 
 
 DEFAULTS = Settings()
-BOOLS = {"train", "causal", "present"}
-INTS = {"seed", "d", "heads", "units", "token", "groups", "num_words", "maxlen", "value"}
+BOOLS = {"train", "causal", "present", "bn"}
+INTS = {
+    "seed",
+    "d",
+    "heads",
+    "units",
+    "token",
+    "groups",
+    "num_words",
+    "maxlen",
+    "value",
+    "depth",
+    "width",
+}
 STRS = set(MAX_SHORT_TEXT)
-FLOATS = {"p", "gamma", "beta", "eps", "scale", "shift", "momentum"}
+FLOATS = {
+    "p",
+    "gamma",
+    "beta",
+    "eps",
+    "scale",
+    "shift",
+    "momentum",
+    "gain",
+    "clipnorm",
+    "clipvalue",
+}
 LISTS = {"gammas", "betas"}
 KNOWN = {f.name for f in fields(Settings)}
 # What `hide` accepts, in the order a link lists them: every setting by its URL name (each has a

@@ -1,0 +1,1 @@
+"""The Gradients & initialization page: through depth, through time, clipping."""

@@ -1,0 +1,386 @@
+"""Through depth: a stack of dense layers, one seeded forward and backward pass, layer by layer.
+
+The gradient reaching layer l is the loss's gradient times one factor f′ ⊙ W per layer above
+it; the chosen activation and initialization decide whether those factors shrink it (sigmoid:
+σ′ ≤ ¼), keep it (ReLU with He) or blow it up (N(0, 1)). BatchNorm rescales every layer's input.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+import torch
+
+import viz
+from layers import initializers as init
+from layers import make_generator
+from layers.gradients import (
+    ACTIVATIONS,
+    KERAS_LEAKY_SLOPE,
+    TORCH_LEAKY_SLOPE,
+    DepthTrace,
+    dense_stack_gradients,
+)
+from ui.blocks import chart
+from ui.controls import columns
+from ui.downloads import downloads
+from ui.i18n import t
+from ui.settings import CHOICES, LIMITS, Settings
+from ui.shell import explain
+from ui.state import widget
+
+from . import code
+from .common import BATCH, W_PURPOSE, X_PURPOSE, live, show_code, tex_number
+
+BINS = 40  # bins of each layer's activation histogram
+SLOPES = {"torch": TORCH_LEAKY_SLOPE, "keras": KERAS_LEAKY_SLOPE}
+# Our scheme names in layers.initializers.theory, with the std that "normal" needs.
+THEORY = {
+    "zeros": ("zeros", None),
+    "small": ("normal", 0.01),
+    "normal": ("normal", 1.0),
+    "glorot_uniform": ("glorot_uniform", None),
+    "glorot_normal": ("glorot_normal", None),
+    "he_normal": ("he_normal", None),
+    "he_uniform": ("he_uniform", None),
+    "torch": ("torch_default_linear", None),
+    "keras": ("keras_default_dense", None),
+}
+
+
+def slope_of(s: Settings) -> float:
+    return SLOPES[s.leak]
+
+
+def draw_weights(
+    scheme: str, depth: int, width: int, seed: int
+) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    """Weights (out, in) and biases for every layer, all from one seeded generator in order.
+
+    Keras' normal schemes are truncated at ±2σ′ (σ′ widened so the std is the promised one);
+    PyTorch's default draws each weight and then its bias, as nn.Linear does; Keras' default
+    draws each kernel (in, out), which PyTorch's layout stores transposed.
+    """
+    g = make_generator(seed, W_PURPOSE)
+    shape = (width, width)  # (out, in): the input is as wide as every layer
+    weights, biases = [], []
+    for _ in range(depth):
+        bias = init.zeros((width,))
+        if scheme == "zeros":
+            weight = init.zeros(shape)
+        elif scheme in ("small", "normal"):
+            weight = init.normal(shape, THEORY[scheme][1], g)
+        elif scheme == "glorot_uniform":
+            weight = init.glorot_uniform(shape, g)
+        elif scheme == "glorot_normal":
+            weight = init.glorot_normal(shape, g)
+        elif scheme == "he_normal":
+            weight = init.he_normal(shape, g)
+        elif scheme == "he_uniform":
+            weight = init.he_uniform(shape, g)
+        elif scheme == "torch":
+            weight, bias = init.torch_default_linear(width, width, g)
+        elif scheme == "keras":
+            kernel, bias = init.keras_default_dense(width, width, g)  # (in, out)
+            weight = kernel.T.contiguous()
+        else:
+            raise ValueError(f"unknown initialization {scheme!r}")
+        weights.append(weight)
+        biases.append(bias)
+    return weights, biases
+
+
+def input_batch(width: int, seed: int) -> torch.Tensor:
+    """The seeded batch every stack sees: (B, U) from N(0, 1)."""
+    return torch.randn(BATCH, width, generator=make_generator(seed, X_PURPOSE))
+
+
+@dataclass(frozen=True)
+class DepthRun:
+    x: torch.Tensor  # (B, U)
+    weights: tuple[torch.Tensor, ...]  # L × (U, U), PyTorch layout (out, in)
+    biases: tuple[torch.Tensor, ...]  # L × (U,)
+    trace: DepthTrace  # the chosen activation's pass
+    norms: dict[str, np.ndarray]  # activation -> (L,) ‖∂L/∂W_l‖, the chosen one first
+    counts: np.ndarray  # (L, BINS) activation histogram of each layer
+    edges: np.ndarray  # (BINS + 1,)
+    weight_std: np.ndarray  # (L,) measured std of each layer's weights
+    act_std: np.ndarray  # (L,) std of each layer's activations
+
+
+def _edges(activation: str, acts: torch.Tensor) -> np.ndarray:
+    """Bins over the activation's range: (0, 1) for sigmoid, (−1, 1) for tanh, else the data."""
+    if activation == "sigmoid":
+        low, high = 0.0, 1.0
+    elif activation == "tanh":
+        low, high = -1.0, 1.0
+    else:
+        finite = acts[torch.isfinite(acts)].double()
+        low = min(0.0, float(finite.min())) if finite.numel() else 0.0
+        high = float(torch.quantile(finite[:1_000_000], 0.995)) if finite.numel() else 1.0
+        if not high > low:
+            high = low + 1.0
+    return np.linspace(low, high, BINS + 1)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def depth_run(
+    depth: int, width: int, scheme: str, activation: str, bn: bool, slope: float, seed: int
+) -> DepthRun:
+    x = input_batch(width, seed)
+    weights, biases = draw_weights(scheme, depth, width, seed)
+    norms, chosen = {}, None
+    for name in (activation, *(a for a in ACTIVATIONS if a != activation)):
+        _, trace = dense_stack_gradients(x, weights, biases, name, slope=slope, batchnorm=bn)
+        norms[name] = trace.grad_norm.numpy().astype(np.float32)
+        if name == activation:
+            chosen = trace
+    acts = torch.stack(chosen.a)  # (L, B, U)
+    edges = _edges(activation, acts)
+    counts = np.stack(
+        [np.histogram(np.clip(a.numpy(), edges[0], edges[-1]), bins=edges)[0] for a in acts]
+    )
+    return DepthRun(
+        x=x,
+        weights=tuple(weights),
+        biases=tuple(biases),
+        trace=chosen,
+        norms=norms,
+        counts=counts.astype(np.float32),
+        edges=edges.astype(np.float32),
+        weight_std=np.array([w.std(correction=0).item() for w in weights], dtype=np.float32),
+        act_std=np.array([a.std(correction=0).item() for a in acts], dtype=np.float32),
+    )
+
+
+def run_for(s: Settings) -> DepthRun:
+    return depth_run(s.depth, s.width, s.init, s.act, s.bn, slope_of(s), s.seed)
+
+
+def symmetry(run: DepthRun) -> tuple[bool, list[int]]:
+    """(every unit of every layer identical on every example, the layers whose ∂L/∂W is 0)."""
+    same = all(bool((a.max(dim=1).values == a.min(dim=1).values).all()) for a in run.trace.a)
+    zero = [layer + 1 for layer, g in enumerate(run.trace.grad_weight) if not bool(g.any())]
+    return same, zero
+
+
+# --- the part ---------------------------------------------------------------------------------
+
+
+def _controls(s: Settings) -> None:
+    c1, c2 = columns(("act", "init"))
+    with c1:
+        widget(
+            st.segmented_control,
+            t("gradients.act"),
+            "act",
+            options=CHOICES["act"],
+            format_func=lambda k: t(f"gradients.act_{k}"),
+        )
+    with c2:
+        widget(
+            st.selectbox,
+            t("gradients.init"),
+            "init",
+            options=CHOICES["init"],
+            format_func=lambda k: t(f"gradients.init_{k}"),
+        )
+    c1, c2 = columns(("depth", "width"))
+    with c1:
+        low, high = LIMITS["depth"]
+        widget(st.slider, t("gradients.depth"), "depth", min_value=low, max_value=high, step=1)
+    with c2:
+        low, high = LIMITS["width"]
+        widget(st.slider, t("gradients.width"), "width", min_value=low, max_value=high, step=1)
+    groups = ("bn", "leak") if s.act == "leaky_relu" else ("bn",)
+    made = columns(groups)
+    with made[0]:
+        widget(st.toggle, t("gradients.bn"), "bn", help=t("gradients.bn_help"))
+    if s.act == "leaky_relu":
+        with made[1]:
+            widget(
+                st.segmented_control,
+                t("gradients.leak"),
+                "leak",
+                options=CHOICES["leak"],
+                format_func=lambda k: t(f"gradients.leak_{k}", slope=SLOPES[k]),
+            )
+
+
+def _factors(values: np.ndarray, shown: int = 4) -> str:
+    """'0.21 · 0.20 · … · 0.19' for st.latex: the first few factors and the last."""
+    texts = [tex_number(float(v), 2) for v in values]
+    if len(texts) > shown + 1:
+        texts = [*texts[:shown], r"\cdots", texts[-1]]
+    return r" \cdot ".join(texts)
+
+
+def _chain_formula(s: Settings, run: DepthRun) -> None:
+    """The chain rule's product of mean |f′| with this pass's numbers, and what it did."""
+    L = s.depth
+    means = run.trace.mean_abs_f_prime.numpy()
+    product = float(run.trace.f_prime_product[0])
+    norms = run.norms[s.act]
+    first, last = float(norms[0]), float(norms[-1])
+    f = {"sigmoid": r"\sigma'", "tanh": r"\tanh'"}.get(s.act, "f'")
+    bound = rf"\;\le\; 0.25^{{{L}}} = {tex_number(0.25**L)}" if s.act == "sigmoid" else ""
+    live(
+        rf"\prod_{{l=1}}^{{{L}}} \overline{{|{f}_l|}} = {_factors(means)}"
+        rf" = {tex_number(product)}{bound}"
+    )
+    ratio = first / last if last > 0 and math.isfinite(first) else math.nan
+    live(
+        r"\frac{\lVert \partial L/\partial W_1 \rVert}{\lVert \partial L/\partial W_{"
+        + str(L)
+        + r"} \rVert} = \frac{"
+        + tex_number(first)
+        + "}{"
+        + tex_number(last)
+        + "} = "
+        + tex_number(ratio)
+    )
+
+
+def _theory_formula(s: Settings, run: DepthRun) -> float | None:
+    """The scheme's promised std (and limit), with this width's numbers; returns the std."""
+    name, std = THEORY[s.init]
+    n = s.width
+    promise = init.theory(name, n, n, std=std)
+    measured = tex_number(float(run.weight_std[0]))
+    sd = promise["std"]
+    limit = "" if promise["limit"] is None else tex_number(promise["limit"])
+    given = {
+        "zeros": r"W = 0",
+        "small": r"W \sim \mathcal{N}(0,\ 0.01^2)",
+        "normal": r"W \sim \mathcal{N}(0,\ 1)",
+        "glorot_uniform": (
+            rf"W \sim U(-\ell, \ell),\ \ell = \sqrt{{\tfrac{{6}}{{{n} + {n}}}}}"
+            rf" = {limit},\ \sigma = \ell/\sqrt{{3}} = {tex_number(sd)}"
+        ),
+        "glorot_normal": rf"\sigma = \sqrt{{\tfrac{{2}}{{{n} + {n}}}}} = {tex_number(sd)}",
+        "he_normal": rf"\sigma = \sqrt{{\tfrac{{2}}{{{n}}}}} = {tex_number(sd)}",
+        "he_uniform": (
+            rf"W \sim U(-\ell, \ell),\ \ell = \sqrt{{\tfrac{{6}}{{{n}}}}}"
+            rf" = {limit},\ \sigma = \ell/\sqrt{{3}} = {tex_number(sd)}"
+        ),
+        "torch": (
+            rf"W \sim U(-\ell, \ell),\ \ell = \tfrac{{1}}{{\sqrt{{{n}}}}}"
+            rf" = {limit},\ \sigma = \ell/\sqrt{{3}} = {tex_number(sd)}"
+        ),
+        "keras": (
+            rf"W \sim U(-\ell, \ell),\ \ell = \sqrt{{\tfrac{{6}}{{{n} + {n}}}}}"
+            rf" = {limit},\ \sigma = \ell/\sqrt{{3}} = {tex_number(sd)}"
+        ),
+    }[s.init]
+    live(given + rf"\qquad \text{{{t('gradients.measured')}}}\ \sigma_{{W_1}} = {measured}")
+    return float(sd)
+
+
+def depth_part(s: Settings) -> None:
+    explain(
+        t("gradients.depth_idea"),
+        r"\frac{\partial L}{\partial W_l} = \delta_l^{\top} a_{l-1},\qquad"
+        r"\delta_l = \big(\delta_{l+1} W_{l+1}\big) \odot f'(z_l)",
+    )
+    _controls(s)
+    run = run_for(s)
+    L, U, B = s.depth, s.width, BATCH
+    st.markdown(
+        f":blue-badge[x ({B}, {U})] :blue-badge[W_l ({U}, {U}) × {L}] "
+        f":blue-badge[a_l ({B}, {U})] "
+        f":gray-badge[{t('summary.params')}: {L * (U * U + U):,}]"
+    )
+    if s.act == "leaky_relu":
+        st.caption(t("gradients.leak_note"))
+    loss = float(run.trace.loss)
+    norms = run.norms[s.act]
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("gradients.loss"), f"{loss:.4g}")
+    m2.metric(t("gradients.first_norm"), f"{float(norms[0]):.3g}")
+    m3.metric(t("gradients.last_norm", L=L), f"{float(norms[-1]):.3g}")
+    _chain_formula(s, run)
+    same, zero = symmetry(run)
+    if same:
+        st.warning(
+            t(
+                "gradients.symmetry",
+                units=U,
+                zero=", ".join(map(str, zero)) if zero else "–",
+                L=L,
+            ),
+            icon=":material/content_copy:",
+        )
+    names = {a: t(f"gradients.act_{a}") for a in ACTIVATIONS}
+    series = {
+        (names[a] + (f" ({t('gradients.chosen')})" if a == s.act else "")): v
+        for a, v in run.norms.items()
+    }
+    reference = None
+    if s.act == "sigmoid" and float(norms[-1]) > 0:
+        reference = float(norms[-1]) * 0.25 ** np.arange(L - 1, -1, -1, dtype=np.float64)
+    chart(
+        viz.layer_norms(
+            series,
+            title=t("gradients.norms_title"),
+            x_title=t("gradients.layer"),
+            y_title="‖∂L/∂Wₗ‖",
+            reference=None if reference is None else reference.astype(np.float32),
+            reference_name=t("gradients.reference"),
+            presentation=s.present,
+        ),
+        "gradients_norms",
+    )
+    chart(
+        viz.activation_histograms(
+            run.counts,
+            run.edges,
+            title=t("gradients.hist_title", act=names[s.act]),
+            x_title=t("gradients.activation"),
+            y_title=t("gradients.layer"),
+            presentation=s.present,
+        ),
+        "gradients_hist",
+    )
+    st.caption(
+        t(
+            "gradients.act_std",
+            first=f"{float(run.act_std[0]):.3g}",
+            last=f"{float(run.act_std[-1]):.3g}",
+            x=f"{float(run.x.std(correction=0)):.3g}",
+            L=L,
+        )
+    )
+    theory = _theory_formula(s, run)
+    chart(
+        viz.std_vs_theory(
+            run.weight_std,
+            theory,
+            title=t("gradients.std_title"),
+            measured_name=t("gradients.measured_std"),
+            theory_name=t("gradients.theory_std"),
+            x_title=t("gradients.layer"),
+            y_title="std(Wₗ)",
+            presentation=s.present,
+        ),
+        "gradients_std",
+    )
+    downloads("grad_norms", torch.from_numpy(norms), "gradients_dl_norms")
+    downloads("activations", torch.stack(run.trace.a), "gradients_dl_acts")
+    downloads("x", run.x, "gradients_dl_x")
+    downloads("weights", torch.stack(run.weights), "gradients_dl_weights")
+    downloads("biases", torch.stack(run.biases), "gradients_dl_biases")
+    show_code(
+        lambda: code.depth_programs(
+            run.x,
+            list(run.weights),
+            list(run.biases),
+            scheme=s.init,
+            activation=s.act,
+            slope=slope_of(s),
+            bn=s.bn,
+            seed=s.seed,
+        )
+    )
