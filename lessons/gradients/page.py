@@ -11,9 +11,11 @@ from ui.settings import CHOICES
 from ui.state import current, widget
 
 from .depth import depth_part
+from .time import time_part
 
 PARTS = {
     "depth": depth_part,
+    "time": time_part,
 }
 
 
