@@ -10,12 +10,14 @@ from ui.i18n import t
 from ui.settings import CHOICES
 from ui.state import current, widget
 
+from .clipping import clip_part
 from .depth import depth_part
 from .time import time_part
 
 PARTS = {
     "depth": depth_part,
     "time": time_part,
+    "clip": clip_part,
 }
 
 
