@@ -355,6 +355,8 @@ SECTION_SLIDERS = [  # (page, its URL query, slider label): controls not on the 
     ("text", {}, en("text.num_words")),
     ("text", {"part": "padding"}, en("text.pad_maxlen")),
     ("text", {"part": "padding", "lang": "ko"}, translate("ko", "text.pad_maxlen")),
+    ("gradients", {}, en("gradients.width")),
+    ("gradients", {"lang": "ko"}, translate("ko", "gradients.depth")),
 ]
 
 
@@ -421,3 +423,31 @@ def test_every_text_part_draws_in_both_languages(tab, part, lang):
         assert HANGUL.search(page.locator('[data-testid="stMain"]').inner_text())
     tab.check_clean()
     assert screenshot(page, f"text-{part}-{lang}").stat().st_size > 10_000
+
+
+# ------------------------------------------------------ the Gradients & initialization page's parts
+GRADIENT_VIEWS = ("depth",)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("view", GRADIENT_VIEWS)
+def test_every_gradients_part_draws_in_both_languages(tab, view, lang):
+    """Each part, opened from a lesson link, draws all its plots with no exception box, in the
+    link's language; a screenshot of each."""
+    page = tab.page
+    tab.open("gradients", {"view": view, "lang": lang})
+
+    def drawn():
+        flags = page.evaluate(
+            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+            ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
+        )
+        return bool(flags) and all(flags)
+
+    wait_until(page, drawn, timeout=90, what=f"the {view} part's plots")
+    assert translate(lang, "gradients.title") in page.locator("h1").first.inner_text()
+    if lang == "ko":
+        assert HANGUL.search(page.locator('[data-testid="stMain"]').inner_text())
+    assert page.locator(".katex").count() >= 2  # the live formulas
+    tab.check_clean()
+    assert screenshot(page, f"gradients-{view}-{lang}").stat().st_size > 10_000
