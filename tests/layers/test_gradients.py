@@ -274,3 +274,71 @@ def test_grad_through_time_rejects_other_layers():
         grad_through_time(nn.RNN(3, 4), _sequence(1, 2, 3, 0))
     with pytest.raises(ValueError, match="simple_rnn_backward takes"):
         simple_rnn_backward(GRU(3, 4), None)
+
+
+# --- through time, against torch.nn twins ---------------------------------------------------
+
+
+def _twin_through_time(module, x):
+    """∂ℒ/∂h_t (B, T, U) for ℒ = Σ h_T by autograd on a torch.nn twin, one step at a time, and
+    for nn.LSTM the part of ∂ℒ/∂c_t that flows into c_{t+1} (its c_n carries only that path)."""
+    B, T, _ = x.shape
+    U = module.hidden_size
+    h = torch.zeros(1, B, U, dtype=x.dtype)
+    c = torch.zeros(1, B, U, dtype=x.dtype)
+    hs, cs = [], []
+    for t in range(T):
+        if isinstance(module, nn.LSTM):
+            _, (h, c) = module(x[:, t : t + 1], (h, c))
+            c.retain_grad()
+            cs.append(c)
+        else:
+            _, h = module(x[:, t : t + 1], h)
+        h.retain_grad()
+        hs.append(h)
+    h.sum().backward()
+    dh = torch.stack([state.grad[0] for state in hs], dim=1)  # (B, T, U)
+    carried = [s.grad[0] if s.grad is not None else torch.zeros_like(s[0]) for s in cs]
+    return dh, torch.stack(carried, dim=1) if cs else None
+
+
+TORCH_TWINS = {
+    "rnn_tanh": (SimpleRNN, lambda In, U: nn.RNN(In, U, nonlinearity="tanh", batch_first=True)),
+    "rnn_relu": (SimpleRNN, lambda In, U: nn.RNN(In, U, nonlinearity="relu", batch_first=True)),
+    "lstm": (LSTM, lambda In, U: nn.LSTM(In, U, batch_first=True)),
+    "gru": (GRU, lambda In, U: nn.GRU(In, U, batch_first=True)),
+}
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(TORCH_TWINS)),
+    B=st.integers(1, 3),
+    T=st.integers(1, 14),
+    In=st.integers(1, 5),
+    U=st.integers(1, 7),
+    scale=st.sampled_from([0.3, 1.0, 2.5]),
+    seed=st.integers(0, 10_000),
+)
+def test_gradients_through_time_equal_autograd_on_torch_nn_twins(kind, B, T, In, U, scale, seed):
+    ours, make = TORCH_TWINS[kind]
+    module = make(In, U).double()
+    generator = make_generator(seed, "test-twin-through-time")
+    with torch.no_grad():
+        # Non-zero biases too, so copying is tested; float32 values, which from_torch keeps
+        # exactly. W_hh scaled: shrinking, neutral and exploding recurrences.
+        for name, parameter in module.named_parameters():
+            value = torch.randn(parameter.shape, generator=generator) * 0.5
+            parameter.copy_(value * scale if name == "weight_hh_l0" else value)
+    layer = ours.from_torch(module).double()
+    x = _sequence(B, T, In, seed).double()
+    last, time_trace = grad_through_time(layer, x)
+    dh, carried = _twin_through_time(module, x)
+    torch.testing.assert_close(time_trace.dh, dh)
+    torch.testing.assert_close(time_trace.dh_norm, torch.linalg.norm(dh, dim=(0, 2)))
+    torch.testing.assert_close(last, module(x)[1][0][0] if kind == "lstm" else module(x)[1][0])
+    if kind == "lstm":
+        # ∂ℒ/∂c_t = what flows into c_{t+1} + what flows through h_t = o_t ⊙ tanh(c_t).
+        _, trace = layer(x)
+        through_h = dh * trace.o * (1 - torch.tanh(trace.c) ** 2)
+        torch.testing.assert_close(time_trace.dc, carried + through_h)
