@@ -79,9 +79,9 @@ def plain(value: float) -> str:
         return "NaN"
     if math.isinf(value):
         return "inf" if value > 0 else "-inf"
-    if 1e4 <= abs(value) < 1e9:
+    if 1e3 <= abs(value) < 1e9:
         return f"{value:,.0f}"  # 21,637
-    return f"{value:.4g}" if abs(value) < 1e4 else f"{value:.3g}"
+    return f"{value:.4g}" if abs(value) < 1e3 else f"{value:.3g}"
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -207,7 +207,8 @@ def training(s: Settings, lim: dict[str, float]) -> dict[str, TrainRun]:
     st.markdown(t("gradients.clip_run_idea", lr=LEARNING_RATE, steps=STEPS))
     chart(
         viz.loss_curves(
-            {t(f"gradients.clip_m_{m}"): f32(runs[m].losses) for m in METHODS},
+            # The clipped runs first: each in its colour from the bars; no clipping last.
+            {t(f"gradients.clip_m_{m}"): f32(runs[m].losses) for m in (*CLIPPED, "none")},
             title=t("gradients.clip_loss_title"),
             x_title=t("gradients.clip_step"),
             y_title=t("gradients.clip_loss_axis"),
