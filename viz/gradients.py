@@ -119,8 +119,11 @@ def _left_labels(values: Sequence[np.ndarray], log: bool) -> list[str]:
     if not finite.size:
         return ["0.8"]
     lo, hi = float(finite.min()), float(finite.max())
-    labels = theme.number_labels(lo, hi)
-    if log and (lo < 1e-3 or hi >= 1e5):  # plotly writes powers of ten there
+    if not log:
+        return theme.number_labels(lo, hi)
+    # Plotly writes powers of ten outside [1e-3, 1e4], never the long numbers themselves.
+    labels = theme.number_labels(max(lo, 1e-3), max(min(hi, 1e4), max(lo, 1e-3)))
+    if lo < 1e-3 or hi >= 1e5:
         labels.append("10−88")
     return labels
 
