@@ -208,9 +208,11 @@ def grad_through_time(
 ) -> tuple[torch.Tensor, TimeTrace]:
     """(h_T (B, U), TimeTrace) for x (B, T, In): how much each step's state moves ℒ = Σ h_T.
 
-    Autograd on the layer's own recurrence: the state after step t is fed as `initial_state`
-    to a run over steps t+1..T, so ∂ℒ/∂h_t counts every path from h_t forward (T runs, O(T²)).
-    For the LSTM, ∂ℒ/∂c_t = (∂ℒ/∂c_t through c_{t+1}) + ∂ℒ/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t).
+    Autograd on the layer's own recurrence, one step at a time, from the last step back: the
+    state after step t is fed as `initial_state` to a run of step t+1 alone, and ∂ℒ/∂(state t)
+    is the vector–Jacobian product of that step with ∂ℒ/∂(state t+1) (T−1 products, O(T)).
+    For the LSTM the state is (h_t, c_t), each an input of its own; the page's ∂ℒ/∂c_t also
+    counts the path through h_t: ∂ℒ/∂c_t = (∂ℒ/∂c_t via c_{t+1}) + ∂ℒ/∂h_t ⊙ o_t ⊙ (1 − tanh² c_t).
     """
     if not isinstance(layer, SimpleRNN | LSTM | GRU):
         raise ValueError("grad_through_time takes a layers.SimpleRNN, LSTM or GRU")
@@ -224,9 +226,16 @@ def grad_through_time(
     for t in reversed(range(T - 1)):
         h = trace.h[:, t].detach().requires_grad_(True)  # (B, U) state after step t
         state = (h, trace.c[:, t].detach().requires_grad_(True)) if is_lstm else h
-        _, rest = layer(x[:, t + 1 :], state)  # steps t+1..T from that state
-        leaves = state if is_lstm else (h,)
-        grads = torch.autograd.grad(rest.h[:, -1].sum(), leaves)
+        _, step = layer(x[:, t + 1 : t + 2], state)  # step t+1 alone, from that state
+        if is_lstm:
+            outputs, upstream, leaves = (
+                (step.h[:, -1], step.c[:, -1]),
+                (dh[-1], dc_state[-1]),
+                state,
+            )
+        else:
+            outputs, upstream, leaves = (step.h[:, -1],), (dh[-1],), (h,)
+        grads = torch.autograd.grad(outputs, leaves, grad_outputs=upstream)
         dh.append(grads[0])
         if is_lstm:
             dc_state.append(grads[1])
