@@ -112,6 +112,20 @@ def measure(pages, *, reps: int, warmup: int, profile_dir: Path | None = None) -
     return figures
 
 
+def _step(at, key: str) -> None:
+    """Move a slider (or a numeric select slider) one step on, or back at its end, and rerun."""
+    if key in {element.key for element in at.get("select_slider")}:
+        select = at.select_slider(key=key)
+        options = select.options  # as shown: the format_func's text
+        here = options.index(select.format_func(select.value))
+        there = here + 1 if here + 1 < len(options) else here - 1
+        select.set_value(float(options[there].replace(",", ""))).run()
+        return
+    widget = at.slider(key=key)
+    value, step, high = float(widget.value), float(widget.step), float(widget.max)
+    widget.set_value(round(value + step if value + step <= high else value - step, 10)).run()
+
+
 def _profiles(pages, profile_dir: Path) -> None:
     """cProfile of one slider rerun per page, in-process under AppTest (whole-script reruns)."""
     from streamlit.runtime.scriptrunner import script_runner
@@ -140,17 +154,12 @@ def _profiles(pages, profile_dir: Path) -> None:
                 for name in list(logging.root.manager.loggerDict):
                     if name.startswith("streamlit"):
                         logging.getLogger(name).setLevel(logging.ERROR)
-                widget = at.slider(key=main.key)
-                value = float(widget.value)
-                step = float(widget.step)
                 for _ in range(3):  # warm the caches the way a class does
-                    value = value + step if value + step <= float(widget.max) else value - step
-                    at.slider(key=main.key).set_value(round(value, 10)).run()
+                    _step(at, main.key)
                 profiler = cProfile.Profile()
                 pending.append(profiler)
-                value = value + step if value + step <= float(widget.max) else value - step
                 start = time.perf_counter()
-                at.slider(key=main.key).set_value(round(value, 10)).run()
+                _step(at, main.key)
                 wall = time.perf_counter() - start
                 text = io.StringIO()
                 pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(60)

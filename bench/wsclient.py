@@ -29,6 +29,8 @@ FINISHED = ForwardMsg.ScriptFinishedStatus
 
 @dataclass
 class SliderInfo:
+    """A slider as drawn; a select slider's value, range and step count its options' indices."""
+
     id: str
     label: str
     value: float
@@ -36,6 +38,7 @@ class SliderInfo:
     high: float
     step: float
     fragment_id: str = ""  # set when the slider is drawn inside an st.fragment
+    options: tuple[str, ...] = ()  # a select slider's options, as shown (its format_func's text)
 
     @property
     def key(self) -> str:
@@ -178,10 +181,15 @@ class Session:
         if element.WhichOneof("type") != "slider":
             return
         s = element.slider
-        if s.data_type not in (s.INT, s.FLOAT) or s.options:  # plain numeric sliders only
+        if s.options:  # a select slider: walked by index, sent as the option's text
+            index = s.value[0] if s.value else s.default[0]
+            top = len(s.options) - 1
+            info = SliderInfo(s.id, s.label, index, 0, top, 1, fragment_id, tuple(s.options))
+        elif s.data_type in (s.INT, s.FLOAT):
+            value = s.value[0] if s.value else s.default[0]
+            info = SliderInfo(s.id, s.label, value, s.min, s.max, s.step, fragment_id)
+        else:
             return
-        value = s.value[0] if s.value else s.default[0]
-        info = SliderInfo(s.id, s.label, value, s.min, s.max, s.step, fragment_id)
         self.sliders[info.key] = info  # a widget's id can change between runs; its key cannot
 
     def pick_slider(self, prefer=("w_gamma", "w_p", "w_beta")) -> SliderInfo | None:
@@ -221,7 +229,10 @@ class Session:
 
         latest = self.sliders.get(slider.key, slider)  # its id as the last run drew it
         widget = WidgetState(id=latest.id)
-        widget.double_array_value.data.append(value)
+        if latest.options:  # a select slider sends the text of the option it moved to
+            widget.string_array_value.data.append(latest.options[int(value)])
+        else:
+            widget.double_array_value.data.append(value)
         result = await self.run([widget], timeout=timeout, fragment_id=latest.fragment_id)
         slider.value = value
         return result

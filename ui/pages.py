@@ -62,6 +62,10 @@ PAGES = (
         "nav.gradients",
         ":material/trending_down:",
         "gradients",
-        (MainSlider("depth"),),
+        (
+            MainSlider("depth"),
+            MainSlider("gain", (("view", "time"),)),
+            MainSlider("clipnorm", (("view", "clip"),)),
+        ),
     ),
 )

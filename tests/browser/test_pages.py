@@ -357,6 +357,9 @@ SECTION_SLIDERS = [  # (page, its URL query, slider label): controls not on the 
     ("text", {"part": "padding", "lang": "ko"}, translate("ko", "text.pad_maxlen")),
     ("gradients", {}, en("gradients.width")),
     ("gradients", {"lang": "ko"}, translate("ko", "gradients.depth")),
+    ("gradients", {"view": "time"}, en("gradients.time_gain")),
+    ("gradients", {"view": "clip"}, en("gradients.clip_norm_label")),
+    ("gradients", {"view": "clip", "lang": "ko"}, translate("ko", "gradients.clip_value_label")),
 ]
 
 
@@ -426,7 +429,7 @@ def test_every_text_part_draws_in_both_languages(tab, part, lang):
 
 
 # ------------------------------------------------------ the Gradients & initialization page's parts
-GRADIENT_VIEWS = ("depth",)
+GRADIENT_VIEWS = ("depth", "time", "clip")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
