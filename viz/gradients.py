@@ -501,12 +501,14 @@ def clip_bars(
     title: str | None = None,
     y_title: str = "",
     before_name: str = "",
+    log: bool = False,
     presentation: bool = False,
 ) -> go.Figure:
     """Grouped bars of each variable's gradient norm: before clipping, then after each method.
 
     `names` label the n variables; `before` (n,) holds their norms unclipped (grey, named
     `before_name`), `after` maps a method's name to its (n,) norms. NaN or inf draws no bar.
+    `log` puts the norms on a log axis (for norms that span decades); a bar of 0 is not drawn.
     """
     first = theme.as_float32(before, ndim=1, what="before")
     theme.check_count(names, len(first), what="names", per="variable")
@@ -528,7 +530,21 @@ def clip_bars(
         for name, y, color in bars
     ]
     angle = 0 if len(x) <= 2 or theme.labels_px(x, size - 1) * len(x) <= 500 else -90
-    top = theme.upper_limit(np.concatenate([y for _, y, _ in bars]))
+    everything = np.concatenate([y for _, y, _ in bars])
+    top = theme.upper_limit(everything)
+    if log:
+        shown = everything[_drawable(everything, True)].astype(np.float64)
+        low, high = (shown.min(), shown.max()) if shown.size else (1.0, 10.0)
+        value_axis = theme.value_axis(
+            y_title,
+            presentation,
+            range=[math.log10(low / 2), math.log10(high * 2)],
+            **_log_axis(True),
+        )
+        left = _left_labels([everything], True)
+    else:
+        value_axis = theme.value_axis(y_title, presentation, range=[0.0, top * 1.05])
+        left = theme.number_labels(0.0, top)
     layout = theme.base_layout(
         title=title, height=theme.chart_height(presentation), presentation=presentation
     )
@@ -545,13 +561,13 @@ def clip_bars(
             categoryarray=x,
             tickangle=angle,
         ),
-        yaxis=theme.value_axis(y_title, presentation, range=[0.0, top * 1.05]),
+        yaxis=value_axis,
     )
     layout["margin"]["t"] += size + 14
     theme.fit_margins(
         layout,
         presentation=presentation,
-        left=theme.number_labels(0.0, top),
+        left=left,
         left_title=bool(y_title),
         bottom=x,
         bottom_angle=angle,

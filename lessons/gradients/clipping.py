@@ -175,6 +175,10 @@ def formulas(
 
 def bars(names, before, after, s: Settings) -> None:
     """Per-variable norms, before and after each method; log axis: they span decades."""
+    values = np.concatenate(
+        [before.numpy(), *(after[m].norms_after.numpy() for m in CLIPPED)]
+    ).astype(np.float64)
+    values = values[np.isfinite(values) & (values > 0)]
     figure = viz.clip_bars(
         names,
         f32(before),
@@ -182,15 +186,9 @@ def bars(names, before, after, s: Settings) -> None:
         title=t("gradients.clip_bars_title"),
         y_title=t("gradients.clip_norm_axis"),
         before_name=t("gradients.clip_before"),
+        log=bool(values.size and values.max() / values.min() > 30),
         presentation=s.present,
     )
-    values = np.concatenate(
-        [before.numpy(), *(after[m].norms_after.numpy() for m in CLIPPED)]
-    ).astype(np.float64)
-    values = values[np.isfinite(values) & (values > 0)]
-    if values.size and values.max() / values.min() > 30:
-        low, high = math.log10(values.min() / 2), math.log10(values.max() * 2)
-        figure.update_yaxes(type="log", exponentformat="power", range=[low, high])
     chart(figure, "gradients_clip_bars")
 
 

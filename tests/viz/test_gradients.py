@@ -410,3 +410,15 @@ def test_loss_curves_on_a_log_axis_and_a_run_that_fails_at_once():
     np.testing.assert_allclose(_f32(mark.y), [0.5])  # lowest drawable loss of any run
     with pytest.raises(ValueError, match="1-D array"):
         viz.loss_curves({"a": np.ones((2, 2))})
+
+
+def test_clip_bars_on_a_log_axis_span_every_positive_norm():
+    before = np.array([1.2e4, 150.0, 0.0], dtype=np.float32)
+    after = {"clipnorm": np.array([1.0, 1.0, 0.0], dtype=np.float32)}
+    fig = viz.clip_bars(["W1", "b1", "W2"], before, after, log=True)
+    axis = fig.layout.yaxis
+    assert axis.type == "log"
+    low, high = axis.range
+    assert 10**low <= 1.0 / 2 * 1.0001 and 10**high >= 1.2e4 * 2 * 0.9999
+    linear = viz.clip_bars(["W1", "b1", "W2"], before, after)
+    assert linear.layout.yaxis.type != "log" and linear.layout.yaxis.range[0] == 0
