@@ -128,6 +128,12 @@ def _left_labels(values: Sequence[np.ndarray], log: bool) -> list[str]:
     return labels
 
 
+def _legend_room(traces: list[dict], size: int) -> int:
+    """Room above the plot for the legend of these traces, however many rows it wraps into."""
+    names = [tr["name"] for tr in traces if tr.get("showlegend", True) and tr.get("name")]
+    return theme.legend_room(names, size)
+
+
 def _log_axis(log: bool) -> dict:
     return {"type": "log", "exponentformat": "power"} if log else {}
 
@@ -266,7 +272,7 @@ def layer_norms(
     if gaps:
         layout["annotations"] = _gap_annotations(gaps, size=size)
     if legend:
-        layout["margin"]["t"] += size + 14
+        layout["margin"]["t"] += _legend_room(traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -419,7 +425,7 @@ def std_vs_theory(
         yaxis=theme.value_axis(y_title, presentation, range=[0.0, top * 1.1]),
     )
     if legend:
-        layout["margin"]["t"] += size + 14
+        layout["margin"]["t"] += _legend_room(traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -476,7 +482,7 @@ def time_norms(
     if gaps:
         layout["annotations"] = _gap_annotations(gaps, size=size)
     if legend:
-        layout["margin"]["t"] += size + 14
+        layout["margin"]["t"] += _legend_room(traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -563,7 +569,7 @@ def clip_bars(
         ),
         yaxis=value_axis,
     )
-    layout["margin"]["t"] += size + 14
+    layout["margin"]["t"] += _legend_room(traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -655,7 +661,7 @@ def loss_curves(
         xaxis=theme.axis(title=x_title, presentation=presentation, tickangle=0),
         yaxis=theme.axis(title=y_title, presentation=presentation, showgrid=True, **_log_axis(log)),
     )
-    layout["margin"]["t"] += size + 14
+    layout["margin"]["t"] += _legend_room(traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,

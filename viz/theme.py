@@ -216,6 +216,21 @@ def legend_above(size: int, *, side: str = "right") -> dict:
     }
 
 
+LEGEND_WIDTH_PX = 640  # a narrow plot's width: legend rows are counted for this or wider
+LEGEND_ITEM_PX = 44  # a legend entry's symbol and the gaps around its text
+
+
+def legend_room(names: Sequence[str], size: int, *, width: float = LEGEND_WIDTH_PX) -> int:
+    """Pixels above the plot for a horizontal legend of these entries, wrapped into rows."""
+    rows, used = 1, 0.0
+    for name in names:
+        item = text_px(name, size) + LEGEND_ITEM_PX
+        if used and used + item > width:
+            rows, used = rows + 1, 0.0
+        used += item
+    return rows * (size + 10) + 4
+
+
 def finite_range(values: np.ndarray) -> tuple[float, float]:
     """The smallest and largest finite value; (0, 1) when there is none."""
     finite = values[np.isfinite(values)]

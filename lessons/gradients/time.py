@@ -225,8 +225,10 @@ def formulas(result: TimeResult, s: Settings) -> None:
     )
     live(
         r"\frac{\partial L}{\partial c_{t-1}} = \frac{\partial L}{\partial c_t} \odot f_t"
-        r" + \frac{\partial L}{\partial h_{t-1}} \odot o_{t-1} \odot (1 - \tanh^2 c_{t-1}),\quad "
-        rf"\bar f = {tex_number(result.forget)},\ "
+        r" + \frac{\partial L}{\partial h_{t-1}} \odot o_{t-1} \odot (1 - \tanh^2 c_{t-1})"
+    )
+    live(  # a line of its own: on a projector the two do not fit side by side
+        rf"\bar f = {tex_number(result.forget)},\qquad "
         rf"\frac{{\|\partial L/\partial c_1\|}}{{\|\partial L/\partial c_{{{T}}}\|}} = "
         rf"{tex_number(cell_ratio)}"
     )
