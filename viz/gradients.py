@@ -128,10 +128,13 @@ def _left_labels(values: Sequence[np.ndarray], log: bool) -> list[str]:
     return labels
 
 
-def _legend_room(traces: list[dict], size: int) -> int:
-    """Room above the plot for the legend of these traces, however many rows it wraps into."""
+def _legend_room(layout: dict, traces: list[dict], size: int) -> None:
+    """Room above the plot for the legend of these traces, however many rows it wraps into;
+    the figure grows by the rows past the first, so the plot keeps its height."""
     names = [tr["name"] for tr in traces if tr.get("showlegend", True) and tr.get("name")]
-    return theme.legend_room(names, size)
+    room = theme.legend_room(names, size)
+    layout["margin"]["t"] += room
+    layout["height"] += room - theme.legend_room(names[:1], size)
 
 
 def _log_axis(log: bool) -> dict:
@@ -272,7 +275,7 @@ def layer_norms(
     if gaps:
         layout["annotations"] = _gap_annotations(gaps, size=size)
     if legend:
-        layout["margin"]["t"] += _legend_room(traces, size)
+        _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -425,7 +428,7 @@ def std_vs_theory(
         yaxis=theme.value_axis(y_title, presentation, range=[0.0, top * 1.1]),
     )
     if legend:
-        layout["margin"]["t"] += _legend_room(traces, size)
+        _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -482,7 +485,7 @@ def time_norms(
     if gaps:
         layout["annotations"] = _gap_annotations(gaps, size=size)
     if legend:
-        layout["margin"]["t"] += _legend_room(traces, size)
+        _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -569,7 +572,7 @@ def clip_bars(
         ),
         yaxis=value_axis,
     )
-    layout["margin"]["t"] += _legend_room(traces, size)
+    _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -661,7 +664,7 @@ def loss_curves(
         xaxis=theme.axis(title=x_title, presentation=presentation, tickangle=0),
         yaxis=theme.axis(title=y_title, presentation=presentation, showgrid=True, **_log_axis(log)),
     )
-    layout["margin"]["t"] += _legend_room(traces, size)
+    _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,

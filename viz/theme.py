@@ -221,13 +221,17 @@ LEGEND_ITEM_PX = 44  # a legend entry's symbol and the gaps around its text
 
 
 def legend_room(names: Sequence[str], size: int, *, width: float = LEGEND_WIDTH_PX) -> int:
-    """Pixels above the plot for a horizontal legend of these entries, wrapped into rows."""
-    rows, used = 1, 0.0
-    for name in names:
-        item = text_px(name, size) + LEGEND_ITEM_PX
-        if used and used + item > width:
-            rows, used = rows + 1, 0.0
-        used += item
+    """Pixels above the plot for a horizontal legend of these entries, wrapped into rows.
+
+    Entries that fit side by side make one row; otherwise plotly lines them up in columns as
+    wide as the widest entry.
+    """
+    items = [text_px(name, size) + LEGEND_ITEM_PX for name in names]
+    if sum(items) <= width:
+        rows = 1
+    else:
+        columns = max(1, int(width // max(items)))
+        rows = math.ceil(len(items) / columns)
     return rows * (size + 10) + 4
 
 

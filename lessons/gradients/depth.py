@@ -227,9 +227,11 @@ def _chain_formula(s: Settings, run: DepthRun) -> None:
     first, last = float(norms[0]), float(norms[-1])
     f = {"sigmoid": r"\sigma'", "tanh": r"\tanh'"}.get(s.act, "f'")
     bound = rf"\;\le\; 0.25^{{{L}}} = {tex_number(0.25**L)}" if s.act == "sigmoid" else ""
-    live(
-        rf"\prod_{{l=1}}^{{{L}}} \overline{{|{f}_l|}} = {_factors(means)}"
-        rf" = {tex_number(product)}{bound}"
+    live(  # two lines: fifty layers' numbers do not fit one line on a projector
+        r"\begin{aligned}"
+        rf"\prod_{{l=1}}^{{{L}}} \overline{{|{f}_l|}} &= {_factors(means)} \\"
+        rf" &= {tex_number(product)}{bound}"
+        r"\end{aligned}"
     )
     ratio = first / last if last > 0 and math.isfinite(first) else math.nan
     live(

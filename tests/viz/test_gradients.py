@@ -422,3 +422,13 @@ def test_clip_bars_on_a_log_axis_span_every_positive_norm():
     assert 10**low <= 1.0 / 2 * 1.0001 and 10**high >= 1.2e4 * 2 * 0.9999
     linear = viz.clip_bars(["W1", "b1", "W2"], before, after)
     assert linear.layout.yaxis.type != "log" and linear.layout.yaxis.range[0] == 0
+
+
+def test_a_legend_that_wraps_gets_its_rows_above_the_plot():
+    y = np.ones(4, dtype=np.float32)
+    one = viz.time_norms({"tanh": y}, tokens=list("abcd"), presentation=True)
+    names = ["SimpleRNN tanh", "SimpleRNN ReLU", "LSTM ‖∂L/∂hₜ‖", "GRU", "LSTM cell path ‖∂L/∂cₜ‖"]
+    five = viz.time_norms({n: y for n in names}, tokens=list("abcd"), presentation=True)
+    extra = five.layout.margin.t - one.layout.margin.t
+    assert extra >= 2 * (theme.font_size(True) + 10)  # at least two more rows on a projector
+    assert five.layout.height - one.layout.height == extra  # the plot itself keeps its height
