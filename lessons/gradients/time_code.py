@@ -17,6 +17,17 @@ from ui.code import np_literal, torch_literal
 NAMES = ("SimpleRNN tanh", "SimpleRNN ReLU", "LSTM", "GRU", "LSTM cell")  # SERIES' order
 
 
+# Both programs end the same way: a table of ‖∂L/∂h_t‖ per token and cell, then each ratio.
+_PRINT_NORMS = [
+    'print("t".rjust(4), "token".ljust(12), *(name.rjust(15) for name in norms))',
+    "for t, token in enumerate(tokens):",
+    "    print(str(t + 1).rjust(4), token[:12].ljust(12), "
+    '*(f"{norms[n][t]:15.4e}" for n in norms))',
+    "for name, values in norms.items():",
+    '    print(f"{name}: first / last = {values[0] / values[-1]:.3g}")',
+]
+
+
 def _recurrent_draw(rinit: str, shape: str) -> list[str]:
     if rinit == "orthogonal":
         return [
@@ -138,12 +149,7 @@ def time_programs(
             'norms["LSTM cell"] = torch.stack(dc, dim=1).norm(dim=(0, 2))  # (T,) ‖∂L/∂c_t‖',
             "",
             "norms = {name: values.numpy() for name, values in norms.items()}",
-            'print("t".rjust(4), "token".ljust(12), *(name.rjust(15) for name in norms))',
-            "for t, token in enumerate(tokens):",
-            "    print(str(t + 1).rjust(4), token[:12].ljust(12), "
-            '*(f"{norms[n][t]:15.4e}" for n in norms))',
-            "for name, values in norms.items():",
-            '    print(f"{name}: first / last = {values[0] / values[-1]:.3g}")',
+            *_PRINT_NORMS,
             "",
         ]
     )
@@ -224,12 +230,7 @@ def time_programs(
             "    if dc_norm is not None:",
             '        norms["LSTM cell"] = dc_norm  # (T,) ‖∂L/∂c_t‖, every path',
             "norms = {name: norms[name] for name in " + repr(list(NAMES)) + "}",
-            'print("t".rjust(4), "token".ljust(12), *(name.rjust(15) for name in norms))',
-            "for t, token in enumerate(tokens):",
-            "    print(str(t + 1).rjust(4), token[:12].ljust(12), "
-            '*(f"{norms[n][t]:15.4e}" for n in norms))',
-            "for name, values in norms.items():",
-            '    print(f"{name}: first / last = {values[0] / values[-1]:.3g}")',
+            *_PRINT_NORMS,
             "",
         ]
     )

@@ -1,12 +1,11 @@
 """The clipping part's 'show the code': each program, run, gives what layers/clipping computes."""
 
-import contextlib
-import io
 import math
 
 import numpy as np
 import pytest
 import torch
+from program_support import run
 
 from layers.clipping import (
     FIXED_LINE,
@@ -27,14 +26,6 @@ from lessons.gradients.clipping import LEARNING_RATE, STEPS, STYLE
 KERAS = pytest.mark.keras
 # (seed, c, v): the page's defaults, a tight and a loose limit, the slider's ends.
 CASES = [(0, 1.0, 0.5), (3, 0.05, 20.0), (1, 100.0, 0.001)]
-
-
-def run(program: str) -> tuple[dict, str]:
-    namespace: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(program, namespace)
-    return namespace, out.getvalue()
 
 
 def programs(seed, c, v):

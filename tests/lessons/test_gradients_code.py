@@ -1,12 +1,11 @@
 """The depth part's 'show the code': each program, run, gives the gradient norms our layers give."""
 
-import contextlib
-import io
 import re
 
 import numpy as np
 import pytest
 import torch
+from program_support import run
 
 from layers.gradients import dense_stack_gradients
 from lessons.gradients import code
@@ -17,14 +16,6 @@ from ui.downloads import to_npy
 from ui.settings import CHOICES
 
 KERAS = pytest.mark.keras
-
-
-def run(program: str) -> tuple[dict, str]:
-    namespace: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(program, namespace)
-    return namespace, out.getvalue()
 
 
 def page(scheme, activation, *, depth=4, width=8, slope=0.01, bn=False, seed=3):

@@ -1,12 +1,11 @@
 """Gradients through time: the page's numbers, and its programs, run, equal layers/ on nn twins."""
 
-import contextlib
-import io
 import math
 
 import numpy as np
 import pytest
 import torch
+from program_support import run
 from torch import nn
 
 from layers import GRU, LSTM, SimpleRNN, make_generator
@@ -17,14 +16,6 @@ from ui.code import LITERAL_LIMIT
 
 KERAS = pytest.mark.keras
 TEXT = "The cat sat on the mat because it was tired"
-
-
-def run(program: str) -> tuple[dict, str]:
-    namespace: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(program, namespace)
-    return namespace, out.getvalue()
 
 
 def result(text=TEXT, d=16, units=16, rinit="orthogonal", gain=1.0, seed=0):

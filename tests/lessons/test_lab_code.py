@@ -1,24 +1,14 @@
 """The lab's 'show the code': each program, run, gives the numbers the page shows."""
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
 import torch
+from program_support import run
 
 from lessons.lab import code as lab_code
 from lessons.lab import compute as lab_math
 
 KERAS = pytest.mark.keras
-
-
-def run(code: str) -> tuple[dict, str]:
-    namespace: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(code, namespace)
-    return namespace, out.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,11 @@
 """The text page's 'show the code': each program, run, gives what our own layers compute."""
 
-import contextlib
-import io
 import os
 
 import numpy as np
 import pytest
 import torch
+from program_support import run
 
 from layers import make_generator
 from layers.embedding import Embedding
@@ -21,14 +20,6 @@ ODD = (
     "a new line\r\nthen <script>alert('x')</script> & {braces} %s\x00"
 )
 HANGUL = "나는 밥을 먹었다. 밥은 정말 맛있다! 😀 \"인용\" '''따옴표''' \\ <b>굵게</b>"
-
-
-def run(program: str) -> tuple[dict, str]:
-    namespace: dict = {}
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        exec(program, namespace)
-    return namespace, out.getvalue()
 
 
 def table(V: int, D: int, purpose: str = "table") -> torch.Tensor:
