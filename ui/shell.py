@@ -150,17 +150,20 @@ def explain(text: str, equation: str | None = None) -> None:
             st.latex(equation)
 
 
-def code_panel(make: Callable[[], tuple[str, str]], key: str) -> None:
+def code_panel(make: Callable[[], tuple[str, str]], key: str) -> bool:
     """ "Show the code": a switch, then the PyTorch and Keras programs `make()` writes.
 
     A switch rather than an expander: an expander's body runs and is sent on every rerun, and
     these two blocks of code cost a slider move ~25 ms in the browser for a panel that is
     closed almost always (measured with `python -m bench`). Nothing at all with `hide=code`.
+    Returns whether the programs are shown (a page can then offer the files they load).
     """
     if hidden("code"):
-        return
-    if st.toggle(t("code.title"), key=key):
-        torch_code, keras_code = make()
-        torch_tab, keras_tab = st.tabs(["PyTorch", "Keras 3"])
-        torch_tab.code(torch_code)
-        keras_tab.code(keras_code)
+        return False
+    if not st.toggle(t("code.title"), key=key):
+        return False
+    torch_code, keras_code = make()
+    torch_tab, keras_tab = st.tabs(["PyTorch", "Keras 3"])
+    torch_tab.code(torch_code)
+    keras_tab.code(keras_code)
+    return True

@@ -13,8 +13,9 @@ X_PURPOSE = "gradients:x"  # the generator purposes: the programs draw the same 
 W_PURPOSE = "gradients:weights"
 
 
-def show_code(make) -> None:
-    code_panel(make, key="gradients_code")
+def show_code(make) -> bool:
+    """The page's code panel; whether its programs are on screen."""
+    return code_panel(make, key="gradients_code")
 
 
 def tex_number(value: float, digits: int = 3) -> str:

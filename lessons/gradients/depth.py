@@ -371,10 +371,7 @@ def depth_part(s: Settings) -> None:
     )
     downloads("grad_norms", torch.from_numpy(norms), "gradients_dl_norms")
     downloads("activations", torch.stack(run.trace.a), "gradients_dl_acts")
-    downloads("x", run.x, "gradients_dl_x")
-    downloads("weights", torch.stack(run.weights), "gradients_dl_weights")
-    downloads("biases", torch.stack(run.biases), "gradients_dl_biases")
-    show_code(
+    shown = show_code(
         lambda: code.depth_programs(
             run.x,
             list(run.weights),
@@ -386,3 +383,8 @@ def depth_part(s: Settings) -> None:
             seed=s.seed,
         )
     )
+    if shown:  # the files the Keras program loads when they are too large to write out
+        st.caption(t("gradients.program_files"))
+        downloads("x", run.x, "gradients_dl_x")
+        downloads("weights", torch.stack(run.weights), "gradients_dl_weights")
+        downloads("biases", torch.stack(run.biases), "gradients_dl_biases")

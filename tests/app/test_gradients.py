@@ -133,3 +133,15 @@ def test_the_largest_stack_and_an_exploding_start_stay_on_the_page(app):
     relu = norms_of(at, "ReLU")
     assert len(relu) == 50
     assert not at.error
+
+
+def test_the_programs_files_are_offered_beside_the_code(app):
+    at = app(PAGE)
+    keys = {button.key for button in at.get("download_button")}
+    assert {"gradients_dl_norms_npy", "gradients_dl_acts_npy"} <= keys
+    assert "gradients_dl_weights_npy" not in keys  # only the programs need them
+    at.toggle(key="gradients_code").set_value(True).run()
+    no_exception(at)
+    keys = {button.key for button in at.get("download_button")}
+    assert {"gradients_dl_x_npy", "gradients_dl_weights_npy", "gradients_dl_biases_npy"} <= keys
+    assert "np.load('weights.npy')" in at.code[1].value  # the Keras program (41,600 weights)
