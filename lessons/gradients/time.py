@@ -252,6 +252,9 @@ def ratio_table(result: TimeResult) -> None:
     st.markdown("\n".join(rows))
 
 
+SHORT = 8  # fewer tokens than this: the lines have little room to fall, say so
+
+
 def time_part(s: Settings) -> None:
     explain(
         t("gradients.time_idea"),
@@ -270,6 +273,8 @@ def time_part(s: Settings) -> None:
     U = s.units
     if sent.total > MAX_STEPS:
         st.caption(t("gradients.time_capped", n=MAX_STEPS, total=sent.total))
+    elif T < SHORT:
+        st.caption(t("gradients.time_short", T=T))
     st.markdown(
         f":blue-badge[x (1, {T}, {D})] :blue-badge[W_hh ({U}, {U})] "
         f":blue-badge[∂L/∂h (1, {T}, {U})] "

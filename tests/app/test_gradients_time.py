@@ -110,3 +110,13 @@ def test_the_downloads_are_there(app):
     no_exception(at)
     keys = {button.key for button in at.get("download_button")}
     assert {"gradients_time_norms_npy", "gradients_time_whh_csv", "gradients_time_x_npy"} <= keys
+
+
+def test_a_short_sentence_is_told_a_longer_one_shows_more(app):
+    at = app("views/gradients.py", view="time", lang="ko")  # the Korean default: 5 tokens
+    no_exception(at)
+    assert any("5" in c.value and "토큰" in c.value for c in at.caption)
+    at = app("views/gradients.py", view="time")  # the English default: 10 tokens
+    assert not any(
+        translate("en", "gradients.time_short", T=10)[:20] in c.value for c in at.caption
+    )
