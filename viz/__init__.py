@@ -12,8 +12,8 @@ from .gradients import (
     clip_bars,
     layer_norms,
     loss_curves,
-    std_vs_theory,
     time_norms,
+    weight_histogram,
 )
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
 from .lessons import norm_axes_diagram, step_lines
@@ -61,10 +61,10 @@ __all__ = [
     "score_bars",
     "shape_flow",
     "similarity_heatmap",
-    "std_vs_theory",
     "step_lines",
     "table_gradient",
     "time_norms",
     "token_heatmap",
+    "weight_histogram",
     "word_index_bars",
 ]

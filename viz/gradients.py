@@ -4,8 +4,8 @@
 model), with an optional dashed reference such as 0.25^(L−l+1) for sigmoid; `time_norms` does
 the same for ‖∂L/∂hₜ‖ against the tokens of a sentence, one line per recurrent cell.
 `activation_histograms` shows each layer's distribution of activations as a heatmap (fraction of
-units per value bin), `std_vs_theory` the measured std of each layer against the std an
-initializer promises, `clip_bars` per-variable gradient norms before and after clipping, and
+units per value bin), `weight_histogram` a weight matrix's entries against what its initializer
+promises (±σ, ±limit), `clip_bars` per-variable gradient norms before and after clipping, and
 `loss_curves` training losses per step, marking where a run blew up to NaN.
 
 A log axis cannot show 0, a negative number, NaN or ±inf. `layer_norms` and `time_norms` draw
@@ -268,7 +268,7 @@ def layer_norms(
             presentation=presentation,
             tickangle=0,
             range=[0.5, L + 0.5],
-            **({"dtick": 1} if L <= 24 else {}),
+            **({"dtick": 1} if L <= 12 else {}),
         ),
         yaxis=theme.axis(title=y_title, presentation=presentation, showgrid=True, **_log_axis(log)),
     )
@@ -342,7 +342,7 @@ def activation_histograms(
             title=y_title,
             presentation=presentation,
             autorange="reversed",
-            **({"dtick": 1} if L <= 24 else {}),
+            **({"dtick": 1} if L <= 12 else {}),
         ),
     )
     theme.fit_margins(
@@ -358,83 +358,87 @@ def activation_histograms(
 
 
 @theme.memo
-def std_vs_theory(
-    measured: ArrayLike,
-    theory: float | None,
+def weight_histogram(
+    counts: ArrayLike,
+    edges: ArrayLike,
     *,
+    lines: Mapping[str, float] | Sequence[tuple[str, float]] = (),
     title: str | None = None,
-    measured_name: str = "",
-    theory_name: str = "",
     x_title: str = "",
     y_title: str = "",
     presentation: bool = False,
 ) -> go.Figure:
-    """The measured std of each layer l = 1..L as markers; the theoretical std as a dashed line.
+    """A weight matrix's entries as a histogram (share per bin), with the initializer's promise.
 
-    `theory` is one std for every layer (e.g. √(2 / fan_in) for He), or None for no line. A NaN
-    in `measured` is simply not drawn. The y axis starts at 0, so "half the theory" looks half.
+    `counts` (bins,) and `edges` (bins + 1,) are np.histogram's; `lines` maps a name to a value v
+    drawn as a pair of vertical lines at ±v (the theory's σ, a uniform scheme's limit ℓ, the
+    measured σ), each pair one legend entry, dashed in turn. Hover gives the bin and its share.
     """
-    y = theme.as_float32(measured, ndim=1, what="measured")
-    L = len(y)
-    if theory is not None:
-        theory = float(theory)
-        if not (math.isfinite(theory) and theory >= 0):
-            raise ValueError(f"theory must be a finite std ≥ 0 (or None), got {theory}")
-    x = np.arange(1, L + 1, dtype=np.int32)
+    share = theme.as_float32(counts, ndim=1, what="counts")
+    bounds = theme.as_float32(edges, ndim=1, what="edges")
+    if len(bounds) != len(share) + 1:
+        raise ValueError(f"edges has {len(bounds)} values for {len(share)} bins; pass bins + 1")
+    if not (np.isfinite(bounds).all() and (np.diff(bounds) > 0).all()):
+        raise ValueError("edges must be finite and increasing")
+    total = float(share.sum())
+    share = (share / total if total > 0 else share).astype(np.float32)
+    pairs = list(lines.items()) if isinstance(lines, Mapping) else list(lines)
+    centres = ((bounds[:-1] + bounds[1:]) / 2).astype(np.float32)
     size = theme.font_size(presentation)
+    top = max(float(share.max()) if share.size else 0.0, 1e-6) * 1.15
     traces = [
         dict(
-            type="scatter",
-            mode="markers",
-            x=x,
-            y=y,
-            name=theme.label(measured_name),
-            showlegend=bool(measured_name),
-            marker={"size": 10, "color": theme.AFTER_COLOR},
-            hovertemplate=theme.hover_line(x_title, "%{x}")
+            type="bar",
+            x=centres,
+            y=share,
+            width=np.diff(bounds).astype(np.float32),
+            name="",
+            showlegend=False,
+            marker={"color": theme.BEFORE_COLOR},
+            hovertemplate=theme.hover_line(x_title, "%{x:.4g}")
             + "<br>"
-            + theme.hover_line(measured_name, "%{y:.4f}")
+            + theme.hover_line(y_title, "%{y:.1%}")
             + "<extra></extra>",
         )
     ]
-    if theory is not None:
+    dashes = ("dash", "dot", "solid")
+    for k, (name, value) in enumerate(pairs):
+        value = float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"line {name!r} must be a finite number, got {value}")
+        v = abs(value)
         traces.append(
             dict(
                 type="scatter",
                 mode="lines",
-                x=np.array([0.5, L + 0.5], dtype=np.float32),
-                y=np.array([theory, theory], dtype=np.float32),
-                name=theme.label(theory_name),
-                showlegend=bool(theory_name),
-                line={"color": theme.MARKER_COLOR, "width": 2.5, "dash": "dash"},
-                hovertemplate=theme.hover_line(theory_name, "%{y:.4f}") + "<extra></extra>",
+                x=np.array([-v, -v, np.nan, v, v], dtype=np.float32),
+                y=np.array([0, top, np.nan, 0, top], dtype=np.float32),
+                name=theme.label(name),
+                showlegend=bool(name),
+                connectgaps=False,
+                line={"color": _color(k), "width": 2.5, "dash": dashes[k % len(dashes)]},
+                hovertemplate=theme.hover_line(name, f"±{v:.4g}") + "<extra></extra>",
             )
         )
-    top = theme.upper_limit(np.concatenate([y, np.float32([theory or 0.0])]))
     legend = any(t["showlegend"] for t in traces)
     layout = theme.base_layout(
         title=title, height=theme.chart_height(presentation), presentation=presentation
     )
     layout.update(
         showlegend=legend,
+        bargap=0,
         legend=theme.legend_above(size, side="left"),
-        xaxis=theme.axis(
-            title=x_title,
-            presentation=presentation,
-            tickangle=0,
-            range=[0.5, L + 0.5],
-            **({"dtick": 1} if L <= 24 else {}),
-        ),
-        yaxis=theme.value_axis(y_title, presentation, range=[0.0, top * 1.1]),
+        xaxis=theme.axis(title=x_title, presentation=presentation, tickangle=0),
+        yaxis=theme.value_axis(y_title, presentation, range=[0.0, top], tickformat=".0%"),
     )
     if legend:
         _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
-        left=theme.number_labels(0.0, top * 1.1),
+        left=["88%"],
         left_title=bool(y_title),
-        bottom=[str(L)],
+        bottom=[f"{float(bounds[0]):.2g}"],
         bottom_title=bool(x_title),
     )
     return theme.figure(traces, layout=layout)

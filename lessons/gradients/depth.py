@@ -108,6 +108,8 @@ class DepthRun:
     counts: np.ndarray  # (L, BINS) activation histogram of each layer
     edges: np.ndarray  # (BINS + 1,)
     weight_std: np.ndarray  # (L,) measured std of each layer's weights
+    w_counts: np.ndarray  # (BINS,) histogram of W_1's entries
+    w_edges: np.ndarray  # (BINS + 1,)
     act_std: np.ndarray  # (L,) std of each layer's activations
 
 
@@ -139,6 +141,9 @@ def depth_run(
         if name == activation:
             chosen = trace
     acts = torch.stack(chosen.a)  # (L, B, U)
+    first = weights[0].numpy()
+    reach = float(np.abs(first).max()) * 1.05 or 1.0  # all zeros: a bin around 0
+    w_counts, w_edges = np.histogram(first, bins=BINS, range=(-reach, reach))
     edges = _edges(activation, acts)
     counts = np.stack(
         [np.histogram(np.clip(a.numpy(), edges[0], edges[-1]), bins=edges)[0] for a in acts]
@@ -152,6 +157,8 @@ def depth_run(
         counts=counts.astype(np.float32),
         edges=edges.astype(np.float32),
         weight_std=np.array([w.std(correction=0).item() for w in weights], dtype=np.float32),
+        w_counts=w_counts.astype(np.float32),
+        w_edges=w_edges.astype(np.float32),
         act_std=np.array([a.std(correction=0).item() for a in acts], dtype=np.float32),
     )
 
@@ -227,22 +234,17 @@ def _chain_formula(s: Settings, run: DepthRun) -> None:
     first, last = float(norms[0]), float(norms[-1])
     f = {"sigmoid": r"\sigma'", "tanh": r"\tanh'"}.get(s.act, "f'")
     bound = rf"\;\le\; 0.25^{{{L}}} = {tex_number(0.25**L)}" if s.act == "sigmoid" else ""
-    live(  # two lines: fifty layers' numbers do not fit one line on a projector
+    ratio = first / last if last > 0 and math.isfinite(first) else math.nan
+    # One block, the product on two lines (fifty layers' numbers do not fit one line on a
+    # projector), then what it did to the gradient: one element to draw, not two.
+    live(
         r"\begin{aligned}"
         rf"\prod_{{l=1}}^{{{L}}} \overline{{|{f}_l|}} &= {_factors(means)} \\"
-        rf" &= {tex_number(product)}{bound}"
+        rf" &= {tex_number(product)}{bound} \\[6pt]"
+        rf"\frac{{\lVert \partial L/\partial W_1 \rVert}}"
+        rf"{{\lVert \partial L/\partial W_{{{L}}} \rVert}} &= "
+        rf"\frac{{{tex_number(first)}}}{{{tex_number(last)}}} = {tex_number(ratio)}"
         r"\end{aligned}"
-    )
-    ratio = first / last if last > 0 and math.isfinite(first) else math.nan
-    live(
-        r"\frac{\lVert \partial L/\partial W_1 \rVert}{\lVert \partial L/\partial W_{"
-        + str(L)
-        + r"} \rVert} = \frac{"
-        + tex_number(first)
-        + "}{"
-        + tex_number(last)
-        + "} = "
-        + tex_number(ratio)
     )
 
 
@@ -251,7 +253,9 @@ def _theory_formula(s: Settings, run: DepthRun) -> float | None:
     name, std = THEORY[s.init]
     n = s.width
     promise = init.theory(name, n, n, std=std)
-    measured = tex_number(float(run.weight_std[0]))
+    low, high = float(run.weight_std.min()), float(run.weight_std.max())
+    L = len(run.weight_std)
+    measured = rf"\sigma_{{W_l}} \in [{tex_number(low)},\ {tex_number(high)}]\ (l = 1..{L})"
     sd = promise["std"]
     limit = "" if promise["limit"] is None else tex_number(promise["limit"])
     given = {
@@ -277,7 +281,16 @@ def _theory_formula(s: Settings, run: DepthRun) -> float | None:
             rf" = {limit},\ \sigma = \ell/\sqrt{{3}} = {tex_number(sd)}"
         ),
     }[s.init]
-    live(given + rf"\qquad \text{{{t('gradients.measured')}}}\ \sigma_{{W_1}} = {measured}")
+    # Two lines: the promise, then what was drawn (one line overflows a projector).
+    live(
+        r"\begin{gathered}"
+        + given
+        + r" \\ \text{"
+        + t("gradients.measured")
+        + r"}\ "
+        + measured
+        + r"\end{gathered}"
+    )
     return float(sd)
 
 
@@ -293,16 +306,12 @@ def depth_part(s: Settings) -> None:
     st.markdown(
         f":blue-badge[x ({B}, {U})] :blue-badge[W_l ({U}, {U}) × {L}] "
         f":blue-badge[a_l ({B}, {U})] "
-        f":gray-badge[{t('summary.params')}: {L * (U * U + U):,}]"
+        f":gray-badge[{t('summary.params')}: {L * (U * U + U):,}] "
+        f":gray-badge[{t('gradients.loss')} = {float(run.trace.loss):.4g}]"
     )
     if s.act == "leaky_relu":
         st.caption(t("gradients.leak_note"))
-    loss = float(run.trace.loss)
     norms = run.norms[s.act]
-    m1, m2, m3 = st.columns(3)
-    m1.metric(t("gradients.loss"), f"{loss:.4g}")
-    m2.metric(t("gradients.first_norm"), f"{float(norms[0]):.3g}")
-    m3.metric(t("gradients.last_norm", L=L), f"{float(norms[-1]):.3g}")
     _chain_formula(s, run)
     same, zero = symmetry(run)
     if same:
@@ -356,18 +365,22 @@ def depth_part(s: Settings) -> None:
         )
     )
     theory = _theory_formula(s, run)
+    lines = {t("gradients.theory_std"): theory, t("gradients.measured_std"): run.weight_std[0]}
+    limit = init.theory(THEORY[s.init][0], s.width, s.width, std=THEORY[s.init][1])["limit"]
+    if limit:
+        lines[t("gradients.limit")] = limit
+    # W₁ alone: the picture of the initializer, the same at every depth (not redrawn on a move).
     chart(
-        viz.std_vs_theory(
-            run.weight_std,
-            theory,
-            title=t("gradients.std_title"),
-            measured_name=t("gradients.measured_std"),
-            theory_name=t("gradients.theory_std"),
-            x_title=t("gradients.layer"),
-            y_title="std(Wₗ)",
+        viz.weight_histogram(
+            run.w_counts,
+            run.w_edges,
+            lines=lines,
+            title=t("gradients.w_title", U=s.width),
+            x_title=t("gradients.w_value"),
+            y_title=t("gradients.w_share"),
             presentation=s.present,
         ),
-        "gradients_std",
+        "gradients_weights",
     )
     downloads("grad_norms", torch.from_numpy(norms), "gradients_dl_norms")
     downloads("activations", torch.stack(run.trace.a), "gradients_dl_acts")

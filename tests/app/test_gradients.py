@@ -5,6 +5,7 @@ import pytest
 from app_support import chart, decode, no_exception
 
 from layers.gradients import dense_stack_gradients
+from lessons.gradients.common import tex_number
 from lessons.gradients.depth import draw_weights, input_batch
 from ui.i18n import translate
 from ui.settings import CHOICES
@@ -33,7 +34,7 @@ def test_the_depth_part_draws_in_both_languages(app, lang):
     assert {e.key for e in at.get("plotly_chart")} >= {
         "gradients_norms",
         "gradients_hist",
-        "gradients_std",
+        "gradients_weights",
     }
     assert not at.error
 
@@ -102,13 +103,32 @@ def test_zero_init_says_every_unit_is_the_same(app):
     assert not at.warning
 
 
-def test_the_theory_std_is_the_schemes_promise(app):
-    at = app(PAGE, init="he_normal", width="32")
+def test_the_first_layers_weights_stand_against_the_schemes_promise(app):
+    at = app(PAGE, init="he_uniform", width="32", depth="12")
     no_exception(at)
-    lines = chart(at, "gradients_std")["data"]
-    theory = next(trace for trace in lines if trace.get("mode") == "lines")
-    assert decode(theory["y"])[0] == pytest.approx(np.sqrt(2 / 32), rel=1e-5)
-    assert r"\sqrt{\tfrac{2}{32}} = 0.25" in latex(at)
+    weights = draw_weights("he_uniform", 12, 32, 0)[0]
+    pairs = {
+        trace["name"]: float(np.nanmax(decode(trace["x"])))
+        for trace in chart(at, "gradients_weights")["data"]
+        if trace.get("mode") == "lines"
+    }
+    assert pairs[translate("en", "gradients.theory_std")] == pytest.approx(np.sqrt(2 / 32), 1e-5)
+    assert pairs[translate("en", "gradients.limit")] == pytest.approx(np.sqrt(6 / 32), 1e-5)
+    measured = pairs[translate("en", "gradients.measured_std")]
+    assert measured == pytest.approx(float(weights[0].std(correction=0)), 1e-5)
+    bars = chart(at, "gradients_weights")["data"][0]
+    assert decode(bars["y"]).sum() == pytest.approx(1.0, 1e-5)  # shares of W₁'s 1,024 entries
+    assert r"\sqrt{\tfrac{6}{32}}" in latex(at)
+    stds = [float(w.std(correction=0)) for w in draw_weights("he_uniform", 12, 32, 0)[0]]
+    low, high = tex_number(min(stds)), tex_number(max(stds))
+    assert rf"[{low},\ {high}]\ (l = 1..12)" in latex(at)  # the measured range, every layer
+
+
+def test_moving_depth_leaves_the_weight_picture_alone(app):
+    at = app(PAGE)
+    before = chart(at, "gradients_weights")
+    at.slider(key="w_depth").set_value(11).run()
+    assert chart(at, "gradients_weights") == before  # W₁ does not depend on the depth
 
 
 @pytest.mark.parametrize(

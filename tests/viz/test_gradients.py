@@ -44,13 +44,12 @@ def _build(name, w=None, presentation=False):
             y_title=w(),
             presentation=presentation,
         )
-    if name == "std_vs_theory":
-        return viz.std_vs_theory(
-            np.array([0.1, 0.12, 0.09]),
-            0.1,
+    if name == "weight_histogram":
+        return viz.weight_histogram(
+            np.array([1, 3, 4, 2]),
+            np.array([-0.2, -0.1, 0.0, 0.1, 0.2]),
+            lines={w(): 0.1, "ℓ": 0.17},
             title=w(),
-            measured_name=w(),
-            theory_name=w(),
             x_title=w(),
             y_title=w(),
             presentation=presentation,
@@ -87,7 +86,7 @@ def _build(name, w=None, presentation=False):
 BUILDERS = [
     "layer_norms",
     "activation_histograms",
-    "std_vs_theory",
+    "weight_histogram",
     "time_norms",
     "clip_bars",
     "loss_curves",
@@ -293,26 +292,37 @@ def test_activation_histograms_reject_bad_inputs(counts, edges, message):
         viz.activation_histograms(counts, edges)
 
 
-# std_vs_theory
+# weight_histogram
 
 
-def test_std_vs_theory_puts_markers_against_a_dashed_theory_line():
-    measured = np.array([0.05, 0.1, 0.2])
-    fig = viz.std_vs_theory(measured, 0.1, measured_name="measured", theory_name="√(2/n)")
-    dots, line = fig.data
-    assert dots.mode == "markers"
-    np.testing.assert_array_equal(dots.x, [1, 2, 3])
-    np.testing.assert_allclose(_f32(dots.y), measured, rtol=1e-6)
-    assert line.line.dash == "dash" and line.name == "√(2/n)"
-    np.testing.assert_allclose(_f32(line.y), [0.1, 0.1])
-    assert list(_f32(line.x)) == [0.5, 3.5]  # across every layer
-    lo, hi = fig.layout.yaxis.range
-    assert lo == 0.0 and hi > 0.2
-    assert len(viz.std_vs_theory(measured, None).data) == 1
-    with pytest.raises(ValueError, match="theory must be a finite std"):
-        viz.std_vs_theory(measured, float("nan"))
-    with pytest.raises(ValueError, match="measured must be a 1-D array"):
-        viz.std_vs_theory(np.ones((2, 2)), 1.0)
+def test_weight_histogram_shows_the_shares_and_each_promise_at_plus_minus():
+    counts, edges = np.array([1, 3, 4, 2]), np.array([-0.2, -0.1, 0.0, 0.1, 0.2])
+    fig = viz.weight_histogram(counts, edges, lines={"σ theory": 0.1, "ℓ": -0.17})
+    bars, sigma, limit = fig.data
+    np.testing.assert_allclose(_f32(bars.y), counts / counts.sum(), rtol=1e-6)
+    np.testing.assert_allclose(_f32(bars.x), [-0.15, -0.05, 0.05, 0.15], rtol=1e-6)
+    x = _f32(sigma.x)
+    assert x[0] == x[1] == np.float32(-0.1) and x[3] == x[4] == np.float32(0.1)
+    assert np.isnan(x[2])  # the two lines of a pair are not joined
+    assert sigma.name == "σ theory" and limit.name == "ℓ"
+    assert _f32(limit.x)[3] == np.float32(0.17)  # a negative value is a distance: ±|v|
+    assert sigma.line.dash != limit.line.dash
+    assert fig.layout.yaxis.range[0] == 0 and fig.layout.yaxis.range[1] >= 0.4
+    zero = viz.weight_histogram(np.zeros(3), np.array([-1.0, -0.5, 0.5, 1.0]))
+    assert len(zero.data) == 1 and not np.isnan(_f32(zero.data[0].y)).any()
+
+
+@pytest.mark.parametrize(
+    ("counts", "edges", "lines", "message"),
+    [
+        (np.ones(3), np.linspace(-1, 1, 3), {}, "edges has 3 values for 3 bins"),
+        (np.ones(2), np.array([0.0, 0.0, 1.0]), {}, "finite and increasing"),
+        (np.ones(2), np.array([0.0, 0.5, 1.0]), {"σ": float("nan")}, "finite number"),
+    ],
+)
+def test_weight_histogram_rejects_bad_inputs(counts, edges, lines, message):
+    with pytest.raises(ValueError, match=message):
+        viz.weight_histogram(counts, edges, lines=lines)
 
 
 # time_norms

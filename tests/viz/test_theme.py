@@ -113,7 +113,7 @@ def test_viz_exports_exactly_its_api():
             "score_bars",
             "shape_flow",
             "similarity_heatmap",
-            "std_vs_theory",
+            "weight_histogram",
             "step_lines",
             "table_gradient",
             "time_norms",
