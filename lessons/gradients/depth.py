@@ -21,7 +21,6 @@ from layers.gradients import (
     ACTIVATIONS,
     KERAS_LEAKY_SLOPE,
     TORCH_LEAKY_SLOPE,
-    DepthTrace,
     dense_stack_gradients,
 )
 from ui.blocks import chart
@@ -100,10 +99,16 @@ def input_batch(width: int, seed: int) -> torch.Tensor:
 
 @dataclass(frozen=True)
 class DepthRun:
+    """What the part draws, and no more: thirty students' entries share one process (the weights
+    and the per-layer gradients are drawn again for the code panel, in a millisecond or two)."""
+
     x: torch.Tensor  # (B, U)
-    weights: tuple[torch.Tensor, ...]  # L × (U, U), PyTorch layout (out, in)
-    biases: tuple[torch.Tensor, ...]  # L × (U,)
-    trace: DepthTrace  # the chosen activation's pass
+    activations: torch.Tensor  # (L, B, U) the chosen activation's a_l
+    mean_abs_f_prime: np.ndarray  # (L,) mean |f′_l|
+    f_prime_product: float  # ∏_l mean |f′_l|
+    loss: float
+    same_units: bool  # every unit of every layer identical on every example (zero init)
+    zero_layers: tuple[int, ...]  # the layers (from 1) whose ∂L/∂W is exactly 0
     norms: dict[str, np.ndarray]  # activation -> (L,) ‖∂L/∂W_l‖, the chosen one first
     counts: np.ndarray  # (L, BINS) activation histogram of each layer
     edges: np.ndarray  # (BINS + 1,)
@@ -128,7 +133,7 @@ def _edges(activation: str, acts: torch.Tensor) -> np.ndarray:
     return np.linspace(low, high, BINS + 1)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=16, show_spinner=False)
 def depth_run(
     depth: int, width: int, scheme: str, activation: str, bn: bool, slope: float, seed: int
 ) -> DepthRun:
@@ -150,9 +155,14 @@ def depth_run(
     )
     return DepthRun(
         x=x,
-        weights=tuple(weights),
-        biases=tuple(biases),
-        trace=chosen,
+        activations=acts,
+        mean_abs_f_prime=chosen.mean_abs_f_prime.numpy(),
+        f_prime_product=float(chosen.f_prime_product[0]),
+        loss=float(chosen.loss),
+        same_units=bool((acts.amax(dim=2) == acts.amin(dim=2)).all()),
+        zero_layers=tuple(
+            layer + 1 for layer, g in enumerate(chosen.grad_weight) if not bool(g.any())
+        ),
         norms=norms,
         counts=counts.astype(np.float32),
         edges=edges.astype(np.float32),
@@ -165,13 +175,6 @@ def depth_run(
 
 def run_for(s: Settings) -> DepthRun:
     return depth_run(s.depth, s.width, s.init, s.act, s.bn, slope_of(s), s.seed)
-
-
-def symmetry(run: DepthRun) -> tuple[bool, list[int]]:
-    """(every unit of every layer identical on every example, the layers whose ∂L/∂W is 0)."""
-    same = all(bool((a.max(dim=1).values == a.min(dim=1).values).all()) for a in run.trace.a)
-    zero = [layer + 1 for layer, g in enumerate(run.trace.grad_weight) if not bool(g.any())]
-    return same, zero
 
 
 # --- the part ---------------------------------------------------------------------------------
@@ -228,8 +231,8 @@ def _factors(values: np.ndarray, shown: int = 4) -> str:
 def _chain_formula(s: Settings, run: DepthRun) -> None:
     """The chain rule's product of mean |f′| with this pass's numbers, and what it did."""
     L = s.depth
-    means = run.trace.mean_abs_f_prime.numpy()
-    product = float(run.trace.f_prime_product[0])
+    means = run.mean_abs_f_prime
+    product = run.f_prime_product
     norms = run.norms[s.act]
     first, last = float(norms[0]), float(norms[-1])
     f = {"sigmoid": r"\sigma'", "tanh": r"\tanh'"}.get(s.act, "f'")
@@ -307,13 +310,13 @@ def depth_part(s: Settings) -> None:
         f":blue-badge[x ({B}, {U})] :blue-badge[W_l ({U}, {U}) × {L}] "
         f":blue-badge[a_l ({B}, {U})] "
         f":gray-badge[{t('summary.params')}: {L * (U * U + U):,}] "
-        f":gray-badge[{t('gradients.loss')} = {float(run.trace.loss):.4g}]"
+        f":gray-badge[{t('gradients.loss')} = {run.loss:.4g}]"
     )
     if s.act == "leaky_relu":
         st.caption(t("gradients.leak_note"))
     norms = run.norms[s.act]
     _chain_formula(s, run)
-    same, zero = symmetry(run)
+    same, zero = run.same_units, run.zero_layers
     if same:
         st.warning(
             t(
@@ -383,12 +386,11 @@ def depth_part(s: Settings) -> None:
         "gradients_weights",
     )
     downloads("grad_norms", torch.from_numpy(norms), "gradients_dl_norms")
-    downloads("activations", torch.stack(run.trace.a), "gradients_dl_acts")
+    downloads("activations", run.activations, "gradients_dl_acts")
     shown = show_code(
         lambda: code.depth_programs(
             run.x,
-            list(run.weights),
-            list(run.biases),
+            *draw_weights(s.init, s.depth, s.width, s.seed),  # drawn again only when open
             scheme=s.init,
             activation=s.act,
             slope=slope_of(s),
@@ -397,7 +399,8 @@ def depth_part(s: Settings) -> None:
         )
     )
     if shown:  # the files the Keras program loads when they are too large to write out
+        weights, biases = draw_weights(s.init, s.depth, s.width, s.seed)
         st.caption(t("gradients.program_files"))
         downloads("x", run.x, "gradients_dl_x")
-        downloads("weights", torch.stack(run.weights), "gradients_dl_weights")
-        downloads("biases", torch.stack(run.biases), "gradients_dl_biases")
+        downloads("weights", torch.stack(weights), "gradients_dl_weights")
+        downloads("biases", torch.stack(biases), "gradients_dl_biases")
