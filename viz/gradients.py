@@ -128,13 +128,22 @@ def _left_labels(values: Sequence[np.ndarray], log: bool) -> list[str]:
     return labels
 
 
-def _legend_room(layout: dict, traces: list[dict], size: int) -> None:
-    """Room above the plot for the legend of these traces, however many rows it wraps into;
-    the figure grows by the rows past the first, so the plot keeps its height."""
+def _layout(traces: list[dict], *, title: str | None, presentation: bool, **extra) -> dict:
+    """A figure's layout with these axes (`extra`), and the legend above the plot when a trace
+    has an entry in it: room for however many rows it wraps into, the figure growing by the
+    rows past the first so the plot keeps its height."""
+    size = theme.font_size(presentation)
     names = [tr["name"] for tr in traces if tr.get("showlegend", True) and tr.get("name")]
-    room = theme.legend_room(names, size)
-    layout["margin"]["t"] += room
-    layout["height"] += room - theme.legend_room(names[:1], size)
+    legend = any(tr.get("showlegend", True) for tr in traces)
+    layout = theme.base_layout(
+        title=title, height=theme.chart_height(presentation), presentation=presentation
+    )
+    layout.update(showlegend=legend, legend=theme.legend_above(size, side="left"), **extra)
+    if legend:
+        room = theme.legend_room(names, size)
+        layout["margin"]["t"] += room
+        layout["height"] += room - theme.legend_room(names[:1], size)
+    return layout
 
 
 def _log_axis(log: bool) -> dict:
@@ -256,13 +265,10 @@ def layer_norms(
                 + "<br>%{y:.3e}<extra></extra>",
             )
         )
-    legend = any(t["showlegend"] for t in traces)
-    layout = theme.base_layout(
-        title=title, height=theme.chart_height(presentation), presentation=presentation
-    )
-    layout.update(
-        showlegend=legend,
-        legend=theme.legend_above(size, side="left"),
+    layout = _layout(
+        traces,
+        title=title,
+        presentation=presentation,
         xaxis=theme.axis(
             title=x_title,
             presentation=presentation,
@@ -274,8 +280,6 @@ def layer_norms(
     )
     if gaps:
         layout["annotations"] = _gap_annotations(gaps, size=size)
-    if legend:
-        _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -384,7 +388,6 @@ def weight_histogram(
     share = (share / total if total > 0 else share).astype(np.float32)
     pairs = list(lines.items()) if isinstance(lines, Mapping) else list(lines)
     centres = ((bounds[:-1] + bounds[1:]) / 2).astype(np.float32)
-    size = theme.font_size(presentation)
     top = max(float(share.max()) if share.size else 0.0, 1e-6) * 1.15
     traces = [
         dict(
@@ -420,19 +423,14 @@ def weight_histogram(
                 hovertemplate=theme.hover_line(name, f"±{v:.4g}") + "<extra></extra>",
             )
         )
-    legend = any(t["showlegend"] for t in traces)
-    layout = theme.base_layout(
-        title=title, height=theme.chart_height(presentation), presentation=presentation
-    )
-    layout.update(
-        showlegend=legend,
+    layout = _layout(
+        traces,
+        title=title,
+        presentation=presentation,
         bargap=0,
-        legend=theme.legend_above(size, side="left"),
         xaxis=theme.axis(title=x_title, presentation=presentation, tickangle=0),
         yaxis=theme.value_axis(y_title, presentation, range=[0.0, top], tickformat=".0%"),
     )
-    if legend:
-        _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -470,13 +468,10 @@ def time_norms(
     traces, gaps = _norm_lines(lines, x, log=log, x_title="", y_title=y_title)
     tick = size - 1
     angle = 0 if T <= 8 and theme.labels_px(x, tick) * T <= 560 else -90
-    legend = any(t["showlegend"] for t in traces)
-    layout = theme.base_layout(
-        title=title, height=theme.chart_height(presentation), presentation=presentation
-    )
-    layout.update(
-        showlegend=legend,
-        legend=theme.legend_above(size, side="left"),
+    layout = _layout(
+        traces,
+        title=title,
+        presentation=presentation,
         xaxis=theme.axis(
             presentation=presentation,
             type="category",
@@ -488,8 +483,6 @@ def time_norms(
     )
     if gaps:
         layout["annotations"] = _gap_annotations(gaps, size=size)
-    if legend:
-        _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -558,15 +551,13 @@ def clip_bars(
     else:
         value_axis = theme.value_axis(y_title, presentation, range=[0.0, top * 1.05])
         left = theme.number_labels(0.0, top)
-    layout = theme.base_layout(
-        title=title, height=theme.chart_height(presentation), presentation=presentation
-    )
-    layout.update(
+    layout = _layout(
+        traces,
+        title=title,
+        presentation=presentation,
         barmode="group",
         bargap=0.25,
         bargroupgap=0.05,
-        showlegend=True,
-        legend=theme.legend_above(size, side="left"),
         xaxis=theme.axis(
             presentation=presentation,
             type="category",
@@ -576,7 +567,6 @@ def clip_bars(
         ),
         yaxis=value_axis,
     )
-    _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
@@ -659,16 +649,13 @@ def loss_curves(
                     hovertemplate=f"{escaped}<br>{x_hover}<br>{text}<extra></extra>",
                 )
             )
-    layout = theme.base_layout(
-        title=title, height=theme.chart_height(presentation), presentation=presentation
-    )
-    layout.update(
-        showlegend=True,
-        legend=theme.legend_above(size, side="left"),
+    layout = _layout(
+        traces,
+        title=title,
+        presentation=presentation,
         xaxis=theme.axis(title=x_title, presentation=presentation, tickangle=0),
         yaxis=theme.axis(title=y_title, presentation=presentation, showgrid=True, **_log_axis(log)),
     )
-    _legend_room(layout, traces, size)
     theme.fit_margins(
         layout,
         presentation=presentation,
