@@ -1,4 +1,5 @@
-"""Shared by tests/viz: one figure from every builder, each visible word from the caller."""
+"""Shared by tests/viz: one figure from every builder (viz.text's and viz.gradients' too), each
+visible word from the caller: the house rules in test_figures.py and test_fast.py run on all."""
 
 import numpy as np
 
@@ -26,6 +27,10 @@ class Words:
 def _build(name, w=None, presentation=False):
     """One figure from each builder, every visible word taken from `w`."""
     w = w or Words()
+    if name in TEXT_BUILDERS:
+        return _build_text(name, w, presentation)
+    if name in GRADIENT_BUILDERS:
+        return _build_gradients(name, w, presentation)
     if name == "token_heatmap":
         return viz.token_heatmap(
             VALUES,
@@ -124,7 +129,7 @@ def _build(name, w=None, presentation=False):
     raise AssertionError(name)
 
 
-BUILDERS = [
+CORE_BUILDERS = [
     "token_heatmap",
     "attention_heatmap",
     "mask_heatmap",
@@ -136,6 +141,172 @@ BUILDERS = [
     "norm_axes_diagram",
     "step_lines",
 ]
+
+
+def grid_case():
+    """Three sentences padded "pre" to 4 and truncated "pre": row 0 lost 1, row 2 lost 7 8 9."""
+    ids = np.array([[2, 3, 4, 5], [0, 0, 3, 4], [10, 11, 12, 13]])
+    kinds = (ids != 0).astype(int)
+    return ids, kinds, [(1,), (), (7, 8, 9)]
+
+
+def onehot_case():
+    picked = np.array([1, 3, 1])
+    onehot = np.eye(5)[picked]  # (T, V) = (3, 5)
+    table = np.arange(10, dtype=np.float64).reshape(5, 2) - 4.5  # (V, D) = (5, 2)
+    return onehot, table, onehot @ table, picked
+
+
+def _build_text(name, w, presentation):
+    """viz.text's builders."""
+    if name == "word_index_bars":
+        return viz.word_index_bars(
+            [w(), "b", "c"],
+            np.array([3, 2, 1]),
+            kept=[True, True, False],
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            kept_name=w(),
+            dropped_name=w(),
+            presentation=presentation,
+        )
+    if name == "padded_grid":
+        ids, kinds, cut = grid_case()
+        return viz.padded_grid(
+            ids,
+            kinds=kinds,
+            cut=cut,
+            cut_side="pre",
+            row_labels=[w(), "b", "c"],
+            title=w(),
+            names={"pad": w(), "token": w(), "cut": w()},
+            x_title=w(),
+            presentation=presentation,
+        )
+    if name == "onehot_lookup":
+        onehot, table, product, picked = onehot_case()
+        titles = [w(), w(), w()]  # first: the long markup word is not cut as a label would be
+        return viz.onehot_lookup(
+            onehot,
+            table,
+            product,
+            tokens=[w(), "b", "c"],
+            vocab=["0", w(), "2", "3", "4"],
+            picked=picked,
+            titles=titles,
+            feature_name=w(),
+            presentation=presentation,
+        )
+    if name == "similarity_heatmap":
+        return viz.similarity_heatmap(
+            np.array([[1.0, 0.5], [0.5, 1.0]]),
+            [w(), "b"],
+            title=w(),
+            value_name=w(),
+            presentation=presentation,
+        )
+    if name == "score_bars":
+        return viz.score_bars(
+            [w(), "b", "c"], np.array([0.2, 0.9, -0.1]), title=w(), x_title=w(),
+            presentation=presentation,
+        )  # fmt: skip
+    if name == "table_gradient":
+        return viz.table_gradient(
+            np.array([[0.0, 0.0], [1.5, -2.0], [0.0, 0.0]]),
+            vocab=["0", w(), "2"],
+            used=[False, True, False],
+            counts=[0, 2, 0],
+            title=w(),
+            x_title=w(),
+            value_name=w(),
+            used_name=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+TEXT_BUILDERS = [
+    "word_index_bars",
+    "padded_grid",
+    "onehot_lookup",
+    "similarity_heatmap",
+    "score_bars",
+    "table_gradient",
+]
+
+
+def _build_gradients(name, w, presentation):
+    """viz.gradients' builders."""
+    if name == "layer_norms":
+        return viz.layer_norms(
+            {w(): np.array([1e-3, 1e-2, 1e-1]), "relu": np.ones(3)},
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            reference=0.25 ** np.arange(3, 0, -1),
+            reference_name=w(),
+            presentation=presentation,
+        )
+    if name == "activation_histograms":
+        return viz.activation_histograms(
+            np.array([[1, 2, 1], [0, 4, 0]]),
+            np.array([-1.0, -0.25, 0.25, 1.0]),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "weight_histogram":
+        return viz.weight_histogram(
+            np.array([1, 3, 4, 2]),
+            np.array([-0.2, -0.1, 0.0, 0.1, 0.2]),
+            lines={w(): 0.1, "ℓ": 0.17},
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "time_norms":
+        return viz.time_norms(
+            {w(): np.array([1.0, 0.5, 0.25]), "LSTM c": np.array([1.0, 0.9, 0.8])},
+            tokens=["the", "<b>x</b>", "the"],
+            title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "clip_bars":
+        return viz.clip_bars(
+            [w(), "b"],
+            np.array([3.0, 4.0]),
+            {w(): np.array([0.6, 0.8]), "value": np.array([1.0, 1.0])},
+            title=w(),
+            y_title=w(),
+            before_name=w(),
+            presentation=presentation,
+        )
+    if name == "loss_curves":
+        return viz.loss_curves(
+            {w(): np.array([2.0, 1.0, 0.5]), "lr=10": np.array([2.0, np.nan, np.nan])},
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+GRADIENT_BUILDERS = [
+    "layer_norms",
+    "activation_histograms",
+    "weight_histogram",
+    "time_norms",
+    "clip_bars",
+    "loss_curves",
+]
+
+# Every builder the house rules are checked on, and the viz module that defines it.
+BUILDERS = CORE_BUILDERS + TEXT_BUILDERS + GRADIENT_BUILDERS
 
 
 def strings(node):

@@ -83,6 +83,11 @@ def test_datarevision_follows_the_data_and_nothing_else():
     assert relabelled["datarevision"] != base
 
 
+@pytest.mark.parametrize("name", BUILDERS)
+def test_every_builder_builds_each_distinct_figure_once(name):
+    assert _build(name) is _build(name)
+
+
 def test_builders_build_each_distinct_figure_once():
     first = viz.token_heatmap(VALUES, TOKENS, title="memo")
     again = viz.token_heatmap(VALUES.copy(), list(TOKENS), title="memo")

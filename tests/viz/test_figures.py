@@ -14,6 +14,11 @@ import viz
 from viz import theme
 
 
+def test_every_builder_is_exported():
+    for name in BUILDERS:
+        assert name in viz.__all__, name
+
+
 @pytest.mark.parametrize("name", BUILDERS)
 def test_every_word_the_caller_gives_is_shown_escaped(name):
     words = Words()
@@ -31,7 +36,12 @@ def test_every_word_the_caller_gives_is_shown_escaped(name):
 def test_the_title_is_the_callers(name):
     words = Words()
     fig = _build(name, words)
-    assert fig.layout.title.text in {viz.label(word) for word in words.used}
+    titled = {viz.label(word) for word in words.used}
+    if fig.layout.title.text:
+        assert fig.layout.title.text in titled
+    else:  # panels of one figure carry their titles as annotations
+        notes = [a.text for a in fig.layout.annotations or ()]
+        assert any(n and n.startswith(t) for n in notes for t in titled), name
 
 
 @pytest.mark.parametrize("name", BUILDERS)
@@ -39,8 +49,14 @@ def test_presentation_mode_uses_larger_type(name):
     normal = _build(name)
     projected = _build(name, presentation=True)
     assert projected.layout.font.size > normal.layout.font.size
-    assert projected.layout.title.font.size > normal.layout.title.font.size
+    if normal.layout.title.text:
+        assert projected.layout.title.font.size > normal.layout.title.font.size
     assert projected.layout.height >= normal.layout.height
+    if normal.layout.yaxis.tickfont.size is not None:
+        assert projected.layout.yaxis.tickfont.size > normal.layout.yaxis.tickfont.size
+    for a, b in zip(normal.data, projected.data, strict=True):
+        if getattr(a, "textfont", None) is not None and a.textfont.size is not None:
+            assert b.textfont.size > a.textfont.size
 
 
 @pytest.mark.parametrize("name", BUILDERS)
@@ -65,8 +81,13 @@ def test_numbers_reach_the_browser_as_typed_arrays_never_lists(name):
                 assert all(isinstance(v, str) for v in value), (name, key, value)
             else:
                 assert set(value) >= {"dtype", "bdata"}, (name, key)
+                assert key != "z" or value["dtype"] == "f4", (name, key)
+                assert key == "x" or value["dtype"] in ("f4", "i4"), (name, key)
         color = trace.get("marker", {}).get("color")
         assert color is None or isinstance(color, str) or "bdata" in color
+    for trace in _build(name).data:  # values are float32 (a heatmap's row numbers are int32)
+        if isinstance(trace.y, np.ndarray) and trace.type != "heatmap":
+            assert trace.y.dtype == np.float32, (name, trace.name)
 
 
 def _decode(typed):

@@ -2,16 +2,11 @@
 std against theory, clipping and loss curves — float32 data, log axes that survive 0 and NaN,
 escaped caller's words, fixed margins."""
 
-import json
-
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
-from viz_support import Words, strings
 
 import viz
-from viz import gradients, theme
+from viz import theme
 
 ESCAPED_B = "&lt;b&gt;x&lt;/b&gt;"
 
@@ -20,158 +15,6 @@ def _f32(array):
     assert isinstance(array, np.ndarray), type(array)
     assert array.dtype == np.float32
     return array
-
-
-def _build(name, w=None, presentation=False):
-    """One figure from each builder of viz.gradients, every visible word taken from `w`."""
-    w = w or Words()
-    if name == "layer_norms":
-        return viz.layer_norms(
-            {w(): np.array([1e-3, 1e-2, 1e-1]), "relu": np.ones(3)},
-            title=w(),
-            x_title=w(),
-            y_title=w(),
-            reference=0.25 ** np.arange(3, 0, -1),
-            reference_name=w(),
-            presentation=presentation,
-        )
-    if name == "activation_histograms":
-        return viz.activation_histograms(
-            np.array([[1, 2, 1], [0, 4, 0]]),
-            np.array([-1.0, -0.25, 0.25, 1.0]),
-            title=w(),
-            x_title=w(),
-            y_title=w(),
-            presentation=presentation,
-        )
-    if name == "weight_histogram":
-        return viz.weight_histogram(
-            np.array([1, 3, 4, 2]),
-            np.array([-0.2, -0.1, 0.0, 0.1, 0.2]),
-            lines={w(): 0.1, "ℓ": 0.17},
-            title=w(),
-            x_title=w(),
-            y_title=w(),
-            presentation=presentation,
-        )
-    if name == "time_norms":
-        return viz.time_norms(
-            {w(): np.array([1.0, 0.5, 0.25]), "LSTM c": np.array([1.0, 0.9, 0.8])},
-            tokens=["the", "<b>x</b>", "the"],
-            title=w(),
-            y_title=w(),
-            presentation=presentation,
-        )
-    if name == "clip_bars":
-        return viz.clip_bars(
-            [w(), "b"],
-            np.array([3.0, 4.0]),
-            {w(): np.array([0.6, 0.8]), "value": np.array([1.0, 1.0])},
-            title=w(),
-            y_title=w(),
-            before_name=w(),
-            presentation=presentation,
-        )
-    if name == "loss_curves":
-        return viz.loss_curves(
-            {w(): np.array([2.0, 1.0, 0.5]), "lr=10": np.array([2.0, np.nan, np.nan])},
-            title=w(),
-            x_title=w(),
-            y_title=w(),
-            presentation=presentation,
-        )
-    raise AssertionError(name)
-
-
-BUILDERS = [
-    "layer_norms",
-    "activation_histograms",
-    "weight_histogram",
-    "time_norms",
-    "clip_bars",
-    "loss_curves",
-]
-
-
-# Every builder: the house rules
-
-
-def test_every_builder_is_exported():
-    for name in BUILDERS:
-        assert name in viz.__all__
-        assert getattr(viz, name) is getattr(gradients, name)
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_every_word_the_caller_gives_is_shown_escaped(name):
-    words = Words()
-    fig = _build(name, words)
-    assert len(words.used) >= 3
-    shown = list(strings(fig.to_plotly_json()))
-    for word in words.used:
-        assert any(viz.label(word) in text for text in shown), f"{name}: {word!r} is not shown"
-    assert not any("<i>" in text for text in shown)  # the markup word never renders as markup
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_the_title_is_the_callers(name):
-    words = Words()
-    fig = _build(name, words)
-    assert fig.layout.title.text in {viz.label(word) for word in words.used}
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_presentation_mode_uses_larger_type(name):
-    normal, projected = _build(name), _build(name, presentation=True)
-    assert projected.layout.font.size > normal.layout.font.size
-    assert projected.layout.title.font.size > normal.layout.title.font.size
-    assert projected.layout.height >= normal.layout.height
-    assert projected.layout.yaxis.tickfont.size > normal.layout.yaxis.tickfont.size
-    for a, b in zip(normal.data, projected.data, strict=True):
-        if a.textfont.size is not None:
-            assert b.textfont.size > a.textfont.size
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-@pytest.mark.parametrize("presentation", [False, True])
-def test_figures_are_valid_plotly_and_their_fast_dict_is_plotlys(name, presentation):
-    fig = _build(name, presentation=presentation)
-    assert json.loads(pio.to_json(fig)) == json.loads(pio.to_json(go.Figure(fig.to_dict())))
-    ours, theirs = fig.to_dict(), go.Figure.to_dict(fig)
-    assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_numbers_reach_the_browser_as_typed_arrays_never_lists(name):
-    sent = json.loads(pio.to_json(_build(name)))
-    for trace in sent["data"]:
-        for key in ("x", "y", "z"):
-            value = trace.get(key)
-            if isinstance(value, list):  # only labels may travel as a list
-                assert all(isinstance(v, str) for v in value), (name, key, value)
-            elif value is not None:
-                assert set(value) >= {"dtype", "bdata"}, (name, key)
-                assert key == "x" or value["dtype"] in ("f4", "i4"), (name, key)
-    fig = _build(name)
-    for trace in fig.data:
-        if isinstance(trace.y, np.ndarray) and trace.type != "heatmap":
-            _f32(trace.y)  # values are float32; layer numbers on a heatmap's y are int32
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-@pytest.mark.parametrize("presentation", [False, True])
-def test_no_figure_asks_plotly_for_automatic_margins(name, presentation):
-    layout = json.loads(pio.to_json(_build(name, presentation=presentation)))["layout"]
-    assert layout["margin"]["autoexpand"] is False
-    for axis, spec in layout.items():
-        if axis.startswith(("xaxis", "yaxis")):
-            assert spec.get("automargin", False) is False, axis
-            assert spec.get("tickangle", 0) in (0, -90), axis
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_builders_build_each_distinct_figure_once(name):
-    assert _build(name) is _build(name)
 
 
 def test_a_dict_in_another_order_is_another_figure():

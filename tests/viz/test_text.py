@@ -2,13 +2,10 @@
 neighbours and the table's gradient — float32 data, honest colours, escaped caller's words."""
 
 import itertools
-import json
 
 import numpy as np
-import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
-from viz_support import Words, strings
+from viz_support import grid_case, onehot_case
 
 import viz
 from viz import text as viz_text
@@ -22,179 +19,6 @@ def _f32(array):
     assert isinstance(array, np.ndarray), type(array)
     assert array.dtype == np.float32
     return array
-
-
-def _grid_case():
-    """Three sentences padded "pre" to 4 and truncated "pre": row 0 lost 1, row 2 lost 7 8 9."""
-    ids = np.array([[2, 3, 4, 5], [0, 0, 3, 4], [10, 11, 12, 13]])
-    kinds = (ids != 0).astype(int)
-    return ids, kinds, [(1,), (), (7, 8, 9)]
-
-
-def _onehot_case():
-    picked = np.array([1, 3, 1])
-    onehot = np.eye(5)[picked]  # (T, V) = (3, 5)
-    table = np.arange(10, dtype=np.float64).reshape(5, 2) - 4.5  # (V, D) = (5, 2)
-    return onehot, table, onehot @ table, picked
-
-
-def _build(name, w=None, presentation=False):
-    """One figure from each builder of viz.text, every visible word taken from `w`."""
-    w = w or Words()
-    if name == "word_index_bars":
-        return viz.word_index_bars(
-            [w(), "b", "c"],
-            np.array([3, 2, 1]),
-            kept=[True, True, False],
-            title=w(),
-            x_title=w(),
-            y_title=w(),
-            kept_name=w(),
-            dropped_name=w(),
-            presentation=presentation,
-        )
-    if name == "padded_grid":
-        ids, kinds, cut = _grid_case()
-        return viz.padded_grid(
-            ids,
-            kinds=kinds,
-            cut=cut,
-            cut_side="pre",
-            row_labels=[w(), "b", "c"],
-            title=w(),
-            names={"pad": w(), "token": w(), "cut": w()},
-            x_title=w(),
-            presentation=presentation,
-        )
-    if name == "onehot_lookup":
-        onehot, table, product, picked = _onehot_case()
-        titles = [w(), w(), w()]  # first: the long markup word is not cut as a label would be
-        return viz.onehot_lookup(
-            onehot,
-            table,
-            product,
-            tokens=[w(), "b", "c"],
-            vocab=["0", w(), "2", "3", "4"],
-            picked=picked,
-            titles=titles,
-            feature_name=w(),
-            presentation=presentation,
-        )
-    if name == "similarity_heatmap":
-        return viz.similarity_heatmap(
-            np.array([[1.0, 0.5], [0.5, 1.0]]),
-            [w(), "b"],
-            title=w(),
-            value_name=w(),
-            presentation=presentation,
-        )
-    if name == "score_bars":
-        return viz.score_bars(
-            [w(), "b", "c"], np.array([0.2, 0.9, -0.1]), title=w(), x_title=w(),
-            presentation=presentation,
-        )  # fmt: skip
-    if name == "table_gradient":
-        return viz.table_gradient(
-            np.array([[0.0, 0.0], [1.5, -2.0], [0.0, 0.0]]),
-            vocab=["0", w(), "2"],
-            used=[False, True, False],
-            counts=[0, 2, 0],
-            title=w(),
-            x_title=w(),
-            value_name=w(),
-            used_name=w(),
-            presentation=presentation,
-        )
-    raise AssertionError(name)
-
-
-BUILDERS = [
-    "word_index_bars",
-    "padded_grid",
-    "onehot_lookup",
-    "similarity_heatmap",
-    "score_bars",
-    "table_gradient",
-]
-
-
-# Every builder: the house rules
-
-
-def test_every_builder_is_exported():
-    for name in BUILDERS:
-        assert name in viz.__all__
-        assert getattr(viz, name) is getattr(viz_text, name)
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_every_word_the_caller_gives_is_shown_escaped(name):
-    words = Words()
-    fig = _build(name, words)
-    assert len(words.used) >= 3
-    shown = list(strings(fig.to_plotly_json()))
-    for word in words.used:
-        assert any(viz.label(word) in text for text in shown), f"{name}: {word!r} is not shown"
-    assert not any("<i>" in text for text in shown)  # the markup word never renders as markup
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_the_title_is_the_callers(name):
-    words = Words()
-    fig = _build(name, words)
-    titles = [fig.layout.title.text] + [a.text for a in fig.layout.annotations or ()]
-    assert any(t and t.startswith(viz.label(word)) for t in titles for word in words.used)
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_presentation_mode_uses_larger_type(name):
-    normal, projected = _build(name), _build(name, presentation=True)
-    assert projected.layout.font.size > normal.layout.font.size
-    assert projected.layout.height >= normal.layout.height
-    for a, b in zip(normal.data, projected.data, strict=True):
-        if a.textfont.size is not None:
-            assert b.textfont.size > a.textfont.size
-    if normal.layout.title.text:
-        assert projected.layout.title.font.size > normal.layout.title.font.size
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-@pytest.mark.parametrize("presentation", [False, True])
-def test_figures_are_valid_plotly_and_their_fast_dict_is_plotlys(name, presentation):
-    fig = _build(name, presentation=presentation)
-    fast = json.loads(pio.to_json(fig))
-    assert fast == json.loads(pio.to_json(go.Figure(fig.to_dict())))
-    ours, theirs = fig.to_dict(), go.Figure.to_dict(fig)
-    assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_numbers_reach_the_browser_as_typed_arrays_never_lists(name):
-    sent = json.loads(pio.to_json(_build(name)))
-    for trace in sent["data"]:
-        for key in ("x", "y", "z"):
-            value = trace.get(key)
-            if isinstance(value, list):  # only labels may travel as a list
-                assert all(isinstance(v, str) for v in value), (name, key, value)
-            elif value is not None:
-                assert set(value) >= {"dtype", "bdata"}, (name, key)
-                assert key != "z" or value["dtype"] == "f4"
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-@pytest.mark.parametrize("presentation", [False, True])
-def test_no_figure_asks_plotly_for_automatic_margins(name, presentation):
-    layout = json.loads(pio.to_json(_build(name, presentation=presentation)))["layout"]
-    assert layout["margin"]["autoexpand"] is False
-    for axis, spec in layout.items():
-        if axis.startswith(("xaxis", "yaxis")):
-            assert spec.get("automargin", False) is False, axis
-            assert spec.get("tickangle", 0) in (0, -90), axis
-
-
-@pytest.mark.parametrize("name", BUILDERS)
-def test_builders_build_each_distinct_figure_once(name):
-    assert _build(name) is _build(name)
 
 
 # word_index_bars
@@ -251,7 +75,7 @@ def test_word_index_bars_reject_mismatched_inputs():
 
 
 def test_padded_grid_writes_every_id_and_colours_pads_and_tokens():
-    ids, kinds, _ = _grid_case()
+    ids, kinds, _ = grid_case()
     fig = viz.padded_grid(
         ids, kinds=kinds, row_labels=["a", "b", "c"], names={"pad": "빈칸", "token": "token"}
     )
@@ -273,7 +97,7 @@ def test_padded_grid_writes_every_id_and_colours_pads_and_tokens():
 
 @pytest.mark.parametrize("side", ["pre", "post"])
 def test_padded_grid_shows_what_truncation_cut_off_beside_the_matrix(side):
-    ids, kinds, cut = _grid_case()
+    ids, kinds, cut = grid_case()
     fig = viz.padded_grid(
         ids, kinds=kinds, cut=cut, cut_side=side, row_labels=["a", "b", "c"], names={"cut": "cut"}
     )
@@ -342,7 +166,7 @@ def test_padded_grid_rejects_bad_inputs(kwargs, message):
 
 
 def test_onehot_lookup_draws_three_panels_on_honest_scales():
-    onehot, table, product, picked = _onehot_case()
+    onehot, table, product, picked = onehot_case()
     fig = viz.onehot_lookup(
         onehot,
         table,
@@ -377,7 +201,7 @@ def test_onehot_lookup_draws_three_panels_on_honest_scales():
 
 
 def test_onehot_lookup_outlines_each_picked_row_once():
-    onehot, table, product, picked = _onehot_case()
+    onehot, table, product, picked = onehot_case()
     fig = viz.onehot_lookup(
         onehot,
         table,
@@ -428,7 +252,7 @@ def test_onehot_lookup_keeps_the_first_limit_rows_and_full_shapes_in_titles():
     ],
 )
 def test_onehot_lookup_rejects_bad_inputs(change, message):
-    onehot, table, product, picked = _onehot_case()
+    onehot, table, product, picked = onehot_case()
     options = dict(
         product=product, tokens=["a", "b", "c"], vocab=list("abcde"), picked=picked,
         titles=["a", "b", "c"],
