@@ -116,26 +116,19 @@ def tex_name(name: str) -> str:
 
 
 def controls() -> None:
+    """The two limits, each a slider over a 1-2-5 grid (a link's value off the grid is added)."""
     s = current()
-    left, right = columns(("clipnorm", "clipvalue"))
-    with left:
-        widget(
-            st.select_slider,
-            t("gradients.clip_norm_label"),
-            "clipnorm",
-            options=options_with(s.clipnorm, NORM_GRID),
-            format_func=number,
-            help=t("gradients.clip_norm_help"),
-        )
-    with right:
-        widget(
-            st.select_slider,
-            t("gradients.clip_value_label"),
-            "clipvalue",
-            options=options_with(s.clipvalue, VALUE_GRID),
-            format_func=number,
-            help=t("gradients.clip_value_help"),
-        )
+    limits = (("clipnorm", "norm", NORM_GRID), ("clipvalue", "value", VALUE_GRID))
+    for column, (name, key, grid) in zip(columns([n for n, _, _ in limits]), limits, strict=True):
+        with column:
+            widget(
+                st.select_slider,
+                t(f"gradients.clip_{key}_label"),
+                name,
+                options=options_with(getattr(s, name), grid),
+                format_func=number,
+                help=t(f"gradients.clip_{key}_help"),
+            )
 
 
 def formulas(
