@@ -251,8 +251,8 @@ def _chain_formula(s: Settings, run: DepthRun) -> None:
     )
 
 
-def _theory_formula(s: Settings, run: DepthRun) -> float | None:
-    """The scheme's promised std (and limit), with this width's numbers; returns the std."""
+def _theory_formula(s: Settings, run: DepthRun) -> tuple[float, float | None]:
+    """The scheme's promised std (and limit), with this width's numbers; returns both."""
     name, std = THEORY[s.init]
     n = s.width
     promise = init.theory(name, n, n, std=std)
@@ -294,7 +294,7 @@ def _theory_formula(s: Settings, run: DepthRun) -> float | None:
         + measured
         + r"\end{gathered}"
     )
-    return float(sd)
+    return float(sd), promise["limit"]
 
 
 def depth_part(s: Settings) -> None:
@@ -367,9 +367,8 @@ def depth_part(s: Settings) -> None:
             L=L,
         )
     )
-    theory = _theory_formula(s, run)
+    theory, limit = _theory_formula(s, run)
     lines = {t("gradients.theory_std"): theory, t("gradients.measured_std"): run.weight_std[0]}
-    limit = init.theory(THEORY[s.init][0], s.width, s.width, std=THEORY[s.init][1])["limit"]
     if limit:
         lines[t("gradients.limit")] = limit
     # W₁ alone: the picture of the initializer, the same at every depth (not redrawn on a move).
