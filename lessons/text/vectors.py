@@ -33,7 +33,6 @@ Representations", NAACL 2013; Kiwi, https://github.com/bab2min/Kiwi (Sejong tag 
 from __future__ import annotations
 
 import hashlib
-import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -44,12 +43,16 @@ import numpy as np
 
 from layers.text import text_to_word_sequence
 
+# Kiwi is shared with the Train page: its loader lives in ui/kiwi.py, re-exported here.
+from ui.kiwi import KIWI_MAX_CHARS as KIWI_MAX_CHARS
+from ui.kiwi import _kiwi_text
+from ui.kiwi import kiwi as kiwi
+from ui.kiwi import kiwi_loaded as kiwi_loaded
+
 GLOVE_DIM = 50
 # Beyond this many distinct words a matrix cannot be read anyway (DESIGN.md §5); 512 keeps
 # Kiwi's n²/2 pairwise calls near 0.1 s and GloVe's matrix at 1 MB.
 MAX_WORDS = 512
-# Kiwi analyses about 200,000 characters a second here: 2,000 cost ~10 ms.
-KIWI_MAX_CHARS = 2000
 # Content morphemes: common and proper nouns, verbs, adjectives. Kiwi marks irregular and
 # regular stems with a suffix (VV-R, VA-I), so a tag matches by its part before "-". Bound
 # nouns (NNB: 것, 수, 마리) are left out: they carry grammar more than meaning.
@@ -336,57 +339,6 @@ def random_cosine_matrix(words: Iterable[str], *, seed: int, dim: int = GLOVE_DI
 
 # ---------------------------------------------------------------------------------------------
 # Korean: Kiwi's morphemes and its morpheme embeddings (model 'cong')
-
-
-_kiwi: Any = None
-_kiwi_lock = threading.Lock()
-
-
-def _load_kiwi() -> Any:
-    try:
-        from kiwipiepy import Kiwi
-    except ImportError as error:
-        raise ImportError(
-            "Korean morphemes need the packages kiwipiepy and kiwipiepy-model: "
-            "pip install -r requirements.txt"
-        ) from error
-    analyzer = Kiwi()
-    # Kiwi reads most of its model on the first analysis (~1.3 s, ~220 MB): do it here, under
-    # the lock, rather than in whichever session asks first.
-    analyzer.tokenize("고양이가 좋다")
-    analyzer.morpheme_similarity(("고양이", "NNG"), ("개", "NNG"))
-    return analyzer
-
-
-def kiwi() -> Any:
-    """The Kiwi analyzer (kiwipiepy.Kiwi), loaded once per process on first use (~2 s, ~490 MB)."""
-    global _kiwi
-    loaded = _kiwi
-    if loaded is None:
-        with _kiwi_lock:
-            if _kiwi is None:
-                _kiwi = _load_kiwi()
-            loaded = _kiwi
-    return loaded
-
-
-def kiwi_loaded() -> bool:
-    """Whether this process has loaded Kiwi yet (never loads it)."""
-    return _kiwi is not None
-
-
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-
-
-def _kiwi_text(text: object) -> str:
-    """The part of a text Kiwi analyses: the first KIWI_MAX_CHARS characters; '' if not text.
-
-    A lone surrogate (a half emoji from a broken paste) becomes U+FFFD, one for one, so the
-    offsets still point into the original text: Kiwi cannot decode its own output otherwise.
-    """
-    if not isinstance(text, str):
-        return ""
-    return _SURROGATES.sub("\ufffd", text[:KIWI_MAX_CHARS])
 
 
 def morphemes(text: str) -> list[Morpheme]:
