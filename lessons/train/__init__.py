@@ -1,0 +1,1 @@
+"""The train page: a Keras-style sentiment classifier trained live on shipped or own sentences."""
