@@ -1,5 +1,6 @@
-"""Shared by tests/viz: one figure from every builder (viz.text's and viz.gradients' too), each
-visible word from the caller: the house rules in test_figures.py and test_fast.py run on all."""
+"""Shared by tests/viz: one figure from every builder (viz.text's, viz.gradients' and
+viz.training's too), each visible word from the caller: the house rules in test_figures.py and
+test_fast.py run on all."""
 
 import numpy as np
 
@@ -31,6 +32,8 @@ def _build(name, w=None, presentation=False):
         return _build_text(name, w, presentation)
     if name in GRADIENT_BUILDERS:
         return _build_gradients(name, w, presentation)
+    if name in TRAINING_BUILDERS:
+        return _build_training(name, w, presentation)
     if name == "token_heatmap":
         return viz.token_heatmap(
             VALUES,
@@ -305,8 +308,79 @@ GRADIENT_BUILDERS = [
     "loss_curves",
 ]
 
+
+def _build_training(name, w, presentation):
+    """viz.training's builders."""
+    if name == "history_curves":
+        return viz.history_curves(
+            np.array([0.69, 0.5, 0.4]),
+            np.array([0.6, 0.55, 0.58]),
+            epochs=5,
+            title=w(),
+            y_label=w(),
+            x_label=w(),
+            train_label=w(),
+            val_label=w(),
+            mark=(2, w()),
+            presentation=presentation,
+        )
+    if name == "part_bars":
+        return viz.part_bars(
+            [w(), "validation"],
+            np.array([[30, 10, 20], [0, 0, 15]]),
+            categories=[w(), "imdb", "yelp"],
+            title=w(),
+            x_label=w(),
+            y_label=w(),
+            presentation=presentation,
+        )
+    if name == "length_histogram":
+        return viz.length_histogram(
+            np.array([0, 2, 3, 3, 5, 9]),
+            4,
+            title=w(),
+            x_label=w(),
+            y_label=w(),
+            cut_label=w(),
+            presentation=presentation,
+        )
+    if name == "oov_curve":
+        return viz.oov_curve(
+            np.array([10, 100, 1000]),
+            np.array([0.8, 0.3, 0.05]),
+            100,
+            0.3,
+            title=w(),
+            x_label=w(),
+            y_label=w(),
+            point_label=w(),
+            presentation=presentation,
+        )
+    if name == "probability_bar":
+        return viz.probability_bar(0.8125, labels=(w(), w()), title=w(), presentation=presentation)
+    if name == "confusion_matrix":
+        return viz.confusion_matrix(
+            np.array([[5, 1], [2, 7]]),
+            labels=[w(), "1"],
+            title=w(),
+            x_label=w(),
+            y_label=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+TRAINING_BUILDERS = [
+    "history_curves",
+    "part_bars",
+    "length_histogram",
+    "oov_curve",
+    "probability_bar",
+    "confusion_matrix",
+]
+
 # Every builder the house rules are checked on, and the viz module that defines it.
-BUILDERS = CORE_BUILDERS + TEXT_BUILDERS + GRADIENT_BUILDERS
+BUILDERS = CORE_BUILDERS + TEXT_BUILDERS + GRADIENT_BUILDERS + TRAINING_BUILDERS
 
 
 def strings(node):
