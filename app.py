@@ -6,7 +6,7 @@ from ui import shell
 from ui.i18n import t, use_language
 from ui.pages import PAGES
 from ui.server import freeze_loaded_objects, nodelay_everywhere
-from ui.state import current, sync_url
+from ui.state import current, sync_url, use_scope
 
 nodelay_everywhere()  # once per process: every rerun's messages go out at once (ui/server.py)
 
@@ -25,6 +25,7 @@ page = st.navigation(
         for info in PAGES
     ]
 )
+use_scope(page.url_path)  # the Train page's `batch` is its batch_size (ui/settings.py SCOPES)
 shell.sidebar()
 page.run()
 sync_url()

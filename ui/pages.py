@@ -68,4 +68,14 @@ PAGES = (
             MainSlider("clipnorm", (("view", "clip"),)),
         ),
     ),
+    PageInfo(
+        "views/train.py",
+        "nav.train",
+        ":material/model_training:",
+        "train",
+        (
+            MainSlider("fit_words", (("step", "prep"),)),
+            MainSlider("fit_maxlen", (("step", "prep"),)),
+        ),
+    ),
 )

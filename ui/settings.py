@@ -34,10 +34,40 @@ DEFAULT_NEW = {
 DEFAULT_STACK = ("embed", "lstm", "layernorm", "dropout", "attention")
 WIDTHS = (4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256, 384, 512)
 EPS_CHOICES = (0.0, 1e-12, 1e-10, 1e-8, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+# The Train page's sentence to classify with the trained model.
+DEFAULT_REVIEW = {
+    "en": "The food was great and the staff were friendly",
+    "ko": "배우들 연기가 정말 좋았고 이야기도 재미있었다",
+}
 MAX_TEXT_IN_LINK = 2000  # characters; longer text stays in the box but not in the link
 # Short text settings (the new sentence, the OOV token, typed sequences, words to look up): a
 # longer value from a link is cut to this many characters, with a notice.
-MAX_SHORT_TEXT = {"new": 2000, "oov": 40, "seqs": 4000, "word": 80, "analogy": 200}
+MAX_SHORT_TEXT = {
+    "new": 2000,
+    "oov": 40,
+    "seqs": 4000,
+    "word": 80,
+    "analogy": 200,
+    "fit_oov": 40,
+    "review": 2000,
+}
+# Per-language defaults of text settings: a language switch moves a value left at the old default.
+LANG_DEFAULTS = {"text": DEFAULT_TEXT, "new": DEFAULT_NEW, "review": DEFAULT_REVIEW}
+# A page's own names in its links. On the Train page `num_words`, `maxlen`, `d`, `units`, `oov`,
+# `batch` and `clipnorm` are the model's, with the tutorial's defaults (num_words 10000, D 32,
+# U 32, batch_size 32), while elsewhere the same names belong to the text page, the Follow page,
+# the lab's batch and the gradients page. Only the page's own value is in its link.
+SCOPES = {
+    "train": {
+        "num_words": "fit_words",
+        "maxlen": "fit_maxlen",
+        "d": "fit_d",
+        "units": "fit_units",
+        "oov": "fit_oov",
+        "batch": "fit_batch",
+        "clipnorm": "fit_clipnorm",
+    },
+}
 
 # Ranges a value must fall in; a value outside takes the default (with a notice).
 LIMITS = {
@@ -62,6 +92,15 @@ LIMITS = {
     "gain": (0.1, 4.0),
     "clipnorm": (0.01, 100.0),
     "clipvalue": (0.001, 100.0),
+    "fit_words": (2, 20_000),
+    "fit_maxlen": (1, 200),
+    "fit_d": (1, 128),
+    "fit_units": (1, 128),
+    "lr": (1e-5, 1.0),
+    "fit_clipnorm": (0.0, 100.0),
+    "epochs": (1, 50),
+    "fit_batch": (1, 1024),
+    "split": (0.05, 0.5),
 }
 # Settings that take one of a few words.
 CHOICES = {
@@ -88,6 +127,12 @@ CHOICES = {
     ),
     "leak": ("torch", "keras"),
     "rinit": ("orthogonal", "uniform"),
+    "data": ("en", "ko", "own"),
+    "cell": ("simplernn", "lstm", "gru"),
+    "optimizer": ("rmsprop", "adam", "sgd"),
+    "val": ("split", "data"),
+    "order": ("file", "sorted", "shuffled"),
+    "step": ("data", "prep", "build", "fit", "eval", "save"),
 }
 MAX_PER_FEATURE = 512  # values in a per-feature γ or β list
 
@@ -146,14 +191,36 @@ class Settings:
         1.0  # the norm clipping threshold (Keras clipnorm / global_clipnorm, max_norm)
     )
     clipvalue: float = 0.5  # Keras clipvalue: every gradient entry clipped to ±this
+    # The Train page (its link names for the fit_* settings are in SCOPES["train"])
+    step: str = "data"  # which step of the Keras workflow is open
+    data: str = ""  # "en", "ko" or "own" (the teacher's lines); empty: the page's language
+    order: str = "file"  # the pool before validation_split: file order, by label, shuffled
+    morph: bool = False  # Korean split into morphemes with Kiwi instead of at spaces
+    fit_words: int = 10_000  # Tokenizer's num_words, which is Embedding's V
+    fit_oov: str = "<OOV>"  # Tokenizer's oov_token; empty is None (unknown words dropped)
+    fit_maxlen: int = 40  # pad_sequences' maxlen
+    fit_d: int = 32  # Embedding's output_dim
+    fit_units: int = 32  # the recurrent layer's units
+    cell: str = "simplernn"
+    optimizer: str = "rmsprop"
+    lr: float = 0.001  # learning_rate
+    fit_clipnorm: float = 0.0  # the optimizer's clipnorm; 0 is off
+    epochs: int = 10
+    fit_batch: int = 32  # batch_size
+    split: float = 0.2  # validation_split, or the held-out share with val="data"
+    val: str = "split"  # validation_split from the end, or a held-out validation_data
+    review: str = DEFAULT_REVIEW["en"]  # a sentence for model.predict
     # Controls the lesson link hides (`hide=d,heads`): not drawn, their settings still apply
     hide: tuple[str, ...] = ()
 
     def with_lang(self, lang: str) -> Settings:
         """Switch language; a sentence left at the old default becomes the new default."""
-        text = DEFAULT_TEXT[lang] if self.text == DEFAULT_TEXT[self.lang] else self.text
-        new = DEFAULT_NEW[lang] if self.new == DEFAULT_NEW[self.lang] else self.new
-        return replace(self, lang=lang, text=text, new=new)
+        moved = {
+            name: defaults[lang]
+            for name, defaults in LANG_DEFAULTS.items()
+            if getattr(self, name) == defaults[self.lang]
+        }
+        return replace(self, lang=lang, **moved)
 
 
 @dataclass(frozen=True)
@@ -166,7 +233,7 @@ class Notice:
 
 
 DEFAULTS = Settings()
-BOOLS = {"train", "causal", "present", "bn"}
+BOOLS = {"train", "causal", "present", "bn", "morph"}
 INTS = {
     "seed",
     "d",
@@ -179,6 +246,12 @@ INTS = {
     "value",
     "depth",
     "width",
+    "fit_words",
+    "fit_maxlen",
+    "fit_d",
+    "fit_units",
+    "epochs",
+    "fit_batch",
 }
 STRS = set(MAX_SHORT_TEXT)
 FLOATS = {
@@ -192,6 +265,9 @@ FLOATS = {
     "gain",
     "clipnorm",
     "clipvalue",
+    "lr",
+    "fit_clipnorm",
+    "split",
 }
 LISTS = {"gammas", "betas"}
 KNOWN = {f.name for f in fields(Settings)}
@@ -201,11 +277,14 @@ KNOWN = {f.name for f in fields(Settings)}
 HIDEABLE = (*(f.name for f in fields(Settings) if f.name != "hide"), "code")
 
 
-def parse_hide(raw: str | list[str]) -> tuple[tuple[str, ...], list[str]]:
+def parse_hide(raw: str | list[str], scope: str = "") -> tuple[tuple[str, ...], list[str]]:
     """The controls a `hide` value names (any case, separated by commas or spaces; a repeated
-    `hide` adds up), in HIDEABLE's order, and the names it does not know, in their own order."""
+    `hide` adds up), in HIDEABLE's order, and the names it does not know, in their own order.
+    A page's own link names (SCOPES) stand for its settings."""
+    aliases = SCOPES.get(scope, {})
     pieces = raw if isinstance(raw, list) else [raw]
     named = [word.lower() for piece in pieces for word in re.split(r"[\s,;]+", piece) if word]
+    named = [aliases.get(word, word) for word in named]
     known = set(named) & set(HIDEABLE)
     unknown = list(dict.fromkeys(word for word in named if word not in known))
     return tuple(name for name in HIDEABLE if name in known), unknown
@@ -249,8 +328,16 @@ def _number(raw: str, kind: type) -> int | float | None:
     return value
 
 
-def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[Notice]]:
-    """Settings from URL parameters (values as st.query_params gives them), plus notices."""
+def parse_query(
+    query: Mapping[str, str | list[str]], scope: str = ""
+) -> tuple[Settings, list[Notice]]:
+    """Settings from URL parameters (values as st.query_params gives them), plus notices.
+
+    `scope` is the page the link opens: its own link names (SCOPES) name its own settings.
+    """
+    aliases = SCOPES.get(scope, {})
+    link_name = {field: name for name, field in aliases.items()}
+    query = {aliases.get(name, name): value for name, value in query.items()}
     values: dict = {}
     notices: list[Notice] = []
 
@@ -272,13 +359,12 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
             notices.append(Notice(name, raw[:80], "invalid"))
     lang = values.get("lang", DEFAULTS.lang)
 
-    text = raw_value("text")
-    values["text"] = DEFAULT_TEXT[lang] if text is None else text
-    new = raw_value("new")
-    values["new"] = DEFAULT_NEW[lang] if new is None else new
+    for name, defaults in LANG_DEFAULTS.items():
+        raw = raw_value(name)
+        values[name] = defaults[lang] if raw is None else raw
 
     for name, limit in MAX_SHORT_TEXT.items():
-        raw = values.get(name) if name == "new" else raw_value(name)
+        raw = values.get(name) if name in LANG_DEFAULTS else raw_value(name)
         if raw is None:
             continue
         if len(raw) > limit:
@@ -322,7 +408,7 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
 
     raw = query.get("hide")  # not through raw_value: several `hide`s add up
     if raw is not None:
-        values["hide"], unknown = parse_hide(raw)
+        values["hide"], unknown = parse_hide(raw, scope)
         if unknown:
             notices.append(Notice("hide", ", ".join(unknown)[:80], "hide"))
 
@@ -348,6 +434,7 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Settings, list[No
         notices.append(Notice("heads", str(settings.heads), "heads"))
     if fitted.groups != settings.groups:
         notices.append(Notice("groups", str(settings.groups), "groups"))
+    notices = [replace(n, name=link_name.get(n.name, n.name)) for n in notices]
     return fitted, notices
 
 
@@ -376,12 +463,24 @@ def _format(value) -> str:
     return str(value)
 
 
-def to_query(settings: Settings) -> dict[str, str]:
-    """The URL parameters of these settings: only those that differ from the defaults."""
+def to_query(settings: Settings, scope: str = "") -> dict[str, str]:
+    """The URL parameters of these settings: only those that differ from the defaults.
+
+    On a page with its own link names (SCOPES), its settings take those names, and the other
+    pages' settings of the same names stay out of its link.
+    """
+    aliases = SCOPES.get(scope, {})
+    if aliases:
+        hide = tuple(
+            next((name for name, f in aliases.items() if f == h), h)
+            for h in settings.hide
+            if h not in aliases
+        )
+        settings = replace(settings, hide=hide)
     query = {}
     for f in fields(Settings):
         value = getattr(settings, f.name)
-        default = {"text": DEFAULT_TEXT, "new": DEFAULT_NEW}.get(f.name, {}).get(settings.lang)
+        default = LANG_DEFAULTS.get(f.name, {}).get(settings.lang)
         if default is None:
             default = getattr(DEFAULTS, f.name)
         if value == default:
@@ -389,4 +488,8 @@ def to_query(settings: Settings) -> dict[str, str]:
         if f.name == "text" and len(value) > MAX_TEXT_IN_LINK:
             continue
         query[f.name] = _format(value)
+    for name, field in aliases.items():
+        query.pop(name, None)  # another page's setting of that name
+        if field in query:
+            query[name] = query.pop(field)
     return query

@@ -16,20 +16,43 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import fields, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import streamlit as st
 
-from .settings import Notice, Settings, fit_divisors, parse_query, to_query
+from .settings import SCOPES, Notice, Settings, fit_divisors, parse_query, to_query
 
 SETTINGS = "_settings"
 NOTICES = "_notices"
+SCOPE = "_scope"
+
+
+def _url_scope() -> str:
+    """The page the address bar names, if it has its own link names (the Train page's `batch`)."""
+    try:
+        path = urlsplit(st.context.url or "").path
+    except Exception:  # no browser behind this session (AppTest)
+        return ""
+    last = path.rstrip("/").rsplit("/", 1)[-1]
+    return last if last in SCOPES else ""
+
+
+def use_scope(scope: str) -> None:
+    """Say which page runs, so that its own link names (SCOPES) read and write its settings."""
+    st.session_state[SCOPE] = scope if scope in SCOPES else ""
+
+
+def scope() -> str:
+    if SCOPE not in st.session_state:
+        st.session_state[SCOPE] = _url_scope()
+    return st.session_state[SCOPE]
 
 
 def current() -> Settings:
     """This session's settings; on its first run, parsed from the address bar."""
     if SETTINGS not in st.session_state:
         query = {name: st.query_params.get_all(name) for name in st.query_params}
-        settings, notices = parse_query(query)
+        settings, notices = parse_query(query, scope())
         st.session_state[SETTINGS] = settings
         st.session_state[NOTICES] = notices
     return st.session_state[SETTINGS]
@@ -61,7 +84,7 @@ def update(*, source: str | None = None, **changes: Any) -> None:
 
 def sync_url() -> None:
     """Write the settings to the address bar (only what differs from the defaults)."""
-    wanted = to_query(current())
+    wanted = to_query(current(), scope())
     present = {name: st.query_params.get(name) for name in st.query_params}
     if present != wanted:
         st.query_params.from_dict(wanted)
