@@ -42,9 +42,15 @@ def model_controls(s: Settings) -> None:
             format_func=lambda k: {"simplernn": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}[k],
         )
     with c2:
-        widget(st.select_slider, t("train.dim"), "fit_d", options=_with(SIZES, s.fit_d))
+        widget(
+            st.select_slider, t("train.dim"), "fit_d", options=_with(SIZES, s.fit_d),
+            format_func=lambda v: str(int(v)),
+        )  # fmt: skip
     with c3:
-        widget(st.select_slider, t("train.units"), "fit_units", options=_with(SIZES, s.fit_units))
+        widget(
+            st.select_slider, t("train.units"), "fit_units", options=_with(SIZES, s.fit_units),
+            format_func=lambda v: str(int(v)),
+        )  # fmt: skip
 
 
 def compile_controls(s: Settings) -> None:

@@ -44,6 +44,7 @@ def controls(s: Settings) -> None:
             t("train.batch"),
             "fit_batch",
             options=_with(BATCHES, s.fit_batch),
+            format_func=lambda v: str(int(v)),
             help=t("train.batch_help"),
         )
 

@@ -35,7 +35,7 @@ def controls(s: Settings, is_korean: bool) -> None:
             t("train.num_words"),
             "fit_words",
             options=_with(NUM_WORDS, s.fit_words),
-            format_func=lambda v: f"{v:,}",
+            format_func=lambda v: f"{int(v):,}",
             help=t("train.num_words_help"),
         )
     with c2:
@@ -44,6 +44,7 @@ def controls(s: Settings, is_korean: bool) -> None:
             t("train.maxlen"),
             "fit_maxlen",
             options=_with(MAXLENS, s.fit_maxlen),
+            format_func=lambda v: str(int(v)),
             help=t("train.maxlen_help"),
         )
     with c3:

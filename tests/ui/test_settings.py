@@ -11,10 +11,12 @@ from hypothesis import strategies as st
 
 from ui.i18n import catalog
 from ui.settings import (
+    DEFAULT_REVIEW,
     DEFAULT_TEXT,
     DEFAULTS,
     HIDEABLE,
     LIMITS,
+    SCOPES,
     Settings,
     fit_divisors,
     head_options,
@@ -318,3 +320,85 @@ def test_the_new_sentence_follows_the_language_unless_typed():
     assert Settings(new="mine").with_lang("ko").new == "mine"
     assert "new" not in to_query(DEFAULTS.with_lang("ko"))
     assert parse_query({"lang": "ko"})[0].new == DEFAULT_NEW["ko"]
+
+
+# --------------------------------------------------------------------------- the Train page
+# On /train, `batch`, `maxlen`, `num_words`, `d`, `units`, `oov` and `clipnorm` are the model's
+# (ui.settings.SCOPES): the tutorial's defaults, not the lab's, the text page's or Follow's.
+
+
+def test_the_train_pages_names_are_its_own_settings():
+    query = {"batch": "64", "maxlen": "60", "num_words": "5000", "d": "16", "units": "64",
+             "oov": "[UNK]", "clipnorm": "1", "epochs": "2", "cell": "lstm", "lr": "0.01",
+             "optimizer": "adam", "split": "0.3", "data": "ko", "val": "data"}  # fmt: skip
+    settings, notices = parse_query(query, "train")
+    assert notices == []
+    assert (settings.fit_batch, settings.fit_maxlen, settings.fit_words) == (64, 60, 5000)
+    assert (settings.fit_d, settings.fit_units, settings.fit_oov) == (16, 64, "[UNK]")
+    assert settings.fit_clipnorm == 1.0
+    # The other pages' settings of those names keep their defaults …
+    for name in SCOPES["train"]:
+        assert getattr(settings, name) == getattr(DEFAULTS, name)
+    # … and the link the page writes uses its own names again.
+    assert to_query(settings, "train") == query
+    assert parse_query(to_query(settings, "train"), "train") == (settings, [])
+
+
+def test_elsewhere_the_same_names_are_the_other_pages_settings():
+    settings, notices = parse_query({"batch": "image", "maxlen": "12", "num_words": "5"})
+    assert notices == []
+    assert (settings.batch, settings.maxlen, settings.num_words) == ("image", 12, 5)
+    assert (settings.fit_batch, settings.fit_maxlen) == (DEFAULTS.fit_batch, DEFAULTS.fit_maxlen)
+    # On /train those are not in the link; the train settings are, under their short names.
+    moved = replace(settings, fit_batch=8)
+    assert to_query(moved, "train") == {"batch": "8"}
+    # Off /train, a changed train setting keeps its long name, so nothing is ambiguous.
+    assert to_query(moved)["fit_batch"] == "8"
+    assert parse_query(to_query(moved)) == (moved, [])
+
+
+def test_the_tutorials_defaults_on_the_train_page():
+    settings, _ = parse_query({}, "train")
+    assert (settings.fit_words, settings.fit_d, settings.fit_units) == (10_000, 32, 32)
+    assert (settings.cell, settings.optimizer, settings.fit_batch) == ("simplernn", "rmsprop", 32)
+    assert settings.lr == 0.001  # RMSprop's default learning rate in Keras
+
+
+@pytest.mark.parametrize(
+    "name, raw, reason",
+    [
+        ("batch", "0", "range"),
+        ("batch", "big", "invalid"),
+        ("epochs", "500", "range"),
+        ("epochs", "1.5", "invalid"),
+        ("lr", "nan", "invalid"),
+        ("lr", "0", "range"),
+        ("maxlen", "-3", "range"),
+        ("num_words", "1", "range"),
+        ("cell", "transformer", "invalid"),
+        ("split", "0.95", "range"),
+        ("data", "fr", "invalid"),
+    ],
+)
+def test_a_bad_train_value_falls_back_with_a_notice_under_its_link_name(name, raw, reason):
+    settings, notices = parse_query({name: raw}, "train")
+    assert [(n.name, n.value, n.reason) for n in notices] == [(name, raw, reason)]
+    assert settings == parse_query({}, "train")[0]
+
+
+def test_hide_takes_the_train_pages_names():
+    settings, notices = parse_query({"hide": "batch,maxlen,epochs"}, "train")
+    assert notices == []
+    assert set(settings.hide) == {"fit_batch", "fit_maxlen", "epochs"}
+    link_name = {field: name for name, field in SCOPES["train"].items()}
+    in_order = [link_name.get(h, h) for h in HIDEABLE if h in settings.hide]
+    assert to_query(settings, "train") == {"hide": ",".join(in_order)}
+    assert parse_query(to_query(settings, "train"), "train") == (settings, [])
+
+
+def test_the_review_sentence_follows_the_language_unless_typed():
+    settings, _ = parse_query({"lang": "ko"}, "train")
+    assert settings.review == DEFAULT_REVIEW["ko"]
+    assert settings.with_lang("en").review == DEFAULT_REVIEW["en"]
+    typed = replace(settings, review="좋아요")
+    assert typed.with_lang("en").review == "좋아요"
