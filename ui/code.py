@@ -1,4 +1,5 @@
-"""'Show the code': PyTorch and Keras programs that build the stack on screen.
+"""'Show the code': PyTorch and Keras programs that build the stack on screen, and the pieces
+several pages' programs share (tensor literals, the Keras Tokenizer written out in Python).
 
 Pure string building (no Streamlit), so tests can run the snippets: the PyTorch one with torch,
 the Keras one with Keras 3, and check their shapes and parameter counts against the summary.
@@ -6,9 +7,12 @@ the Keras one with Keras 3, and check their shapes and parameter counts against 
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from layers.stack import RECURRENT, StackResult
+from layers.text import KERAS_FILTERS
 
 # A program carries the tensors on screen as literals up to this many numbers; beyond that it
 # loads the `.npy` file the page offers for download (the lab's and the text page's programs).
@@ -27,6 +31,81 @@ def np_literal(name: str, tensor: torch.Tensor, comment: str, file: str) -> str:
     if tensor.numel() <= LITERAL_LIMIT:
         return f'{name} = np.array({tensor.tolist()!r}, dtype="float32")  # {comment}'
     return f"{name} = np.load({file!r})  # {comment}: the page's download"
+
+
+# --- The Keras Tokenizer, written out: shared by the text page's and the train page's programs.
+
+_SURROGATES = re.compile(r"[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """A lone surrogate (half an emoji from a broken paste) becomes U+FFFD, one for one.
+
+    Otherwise the program's print() fails on a UTF-8 terminal, and Kiwi cannot read the text.
+    """
+    return _SURROGATES.sub("\ufffd", text)
+
+
+def legacy_tokenizer(*names: str) -> list[str]:
+    """The import line of Keras 2's Tokenizer (and friends), as Keras 3 still ships it."""
+    return [
+        "# Keras 3 dropped Tokenizer from its public API but still ships the Keras 2 class here;",
+        "# tutorials' tensorflow.keras.preprocessing.text.Tokenizer is the same algorithm.",
+        f"from keras.src.legacy.preprocessing.text import {', '.join(names)}",
+    ]
+
+
+def words_of_snippet() -> list[str]:
+    """Keras' text_to_word_sequence in plain Python: defines `FILTERS` and `words_of(text)`."""
+    return [
+        f"FILTERS = {KERAS_FILTERS!r}  # Keras' default: each becomes a space",
+        "",
+        "",
+        "def words_of(text):",
+        '    """Lower-case, filter characters to spaces, split on spaces, drop empty pieces."""',
+        '    text = text.lower().translate(str.maketrans(FILTERS, " " * len(FILTERS)))',
+        '    return [word for word in text.split(" ") if word]',
+        "",
+        "",
+    ]
+
+
+def rank_snippet(oov_token: str | None, index_word: bool = True) -> list[str]:
+    """Counts (`word_counts`, a Counter) -> `word_index`, as Keras' fit_on_texts ranks them."""
+    lines = [
+        "# Most frequent first; most_common() keeps first-seen order among equal counts.",
+        "ranked = [word for word, count in word_counts.most_common()]",
+    ]
+    if oov_token is not None:
+        lines.append(f"ranked = [{oov_token!r}, *ranked]  # the OOV token takes index 1")
+    lines += [
+        "word_index = {word: index for index, word in enumerate(ranked, start=1)}  # 0: padding",
+    ]
+    if index_word:
+        lines.append("index_word = {index: word for word, index in word_index.items()}")
+    return lines
+
+
+def encode_snippet(text_name: str, num_words: int | None, oov_token: str | None) -> list[str]:
+    """texts_to_sequences for the one text named `text_name`, in plain Python: `seq`."""
+    keep = "index is not None"
+    why = "  # a word never seen is dropped" if oov_token is None else ""
+    if num_words is not None:
+        keep += f" and index < {num_words}"
+        why = f"  # only the {num_words - 1} most frequent words"
+    lines = []
+    if oov_token is not None:
+        lines.append(f"oov_index = word_index[{oov_token!r}]")
+    lines += [
+        "seq = []",
+        f"for word in words_of({text_name}):",
+        "    index = word_index.get(word)  # None for a word never seen",
+        f"    if {keep}:{why}",
+        "        seq.append(index)",
+    ]
+    if oov_token is not None:
+        lines += ["    else:", "        seq.append(oov_index)"]
+    return lines
 
 
 TORCH_CLASS = {"rnn": "nn.RNN", "lstm": "nn.LSTM", "gru": "nn.GRU"}

@@ -9,83 +9,17 @@ the page offers for download. Tests run every program and compare with `layers/`
 
 from __future__ import annotations
 
-import re
-
 import torch
 
-from layers.text import KERAS_FILTERS
-from ui.code import np_literal, torch_literal
-
-_SURROGATES = re.compile(r"[\ud800-\udfff]")
-
-
-def _legacy_tokenizer(*names: str) -> list[str]:
-    return [
-        "# Keras 3 dropped Tokenizer from its public API but still ships the Keras 2 class here;",
-        "# tutorials' tensorflow.keras.preprocessing.text.Tokenizer is the same algorithm.",
-        f"from keras.src.legacy.preprocessing.text import {', '.join(names)}",
-    ]
-
-
-def _printable(text: str) -> str:
-    """A lone surrogate (half an emoji from a broken paste) becomes U+FFFD, one for one.
-
-    Otherwise the program's print() fails on a UTF-8 terminal, and Kiwi cannot read the text.
-    """
-    return _SURROGATES.sub("\ufffd", text)
-
-
-def _words_of() -> list[str]:
-    """Keras' text_to_word_sequence in plain Python."""
-    return [
-        f"FILTERS = {KERAS_FILTERS!r}  # Keras' default: each becomes a space",
-        "",
-        "",
-        "def words_of(text):",
-        '    """Lower-case, filter characters to spaces, split on spaces, drop empty pieces."""',
-        '    text = text.lower().translate(str.maketrans(FILTERS, " " * len(FILTERS)))',
-        '    return [word for word in text.split(" ") if word]',
-        "",
-        "",
-    ]
-
-
-def _rank(oov_token: str | None, index_word: bool = True) -> list[str]:
-    """Counts -> word_index, as Keras' fit_on_texts ranks them."""
-    lines = [
-        "# Most frequent first; most_common() keeps first-seen order among equal counts.",
-        "ranked = [word for word, count in word_counts.most_common()]",
-    ]
-    if oov_token is not None:
-        lines.append(f"ranked = [{oov_token!r}, *ranked]  # the OOV token takes index 1")
-    lines += [
-        "word_index = {word: index for index, word in enumerate(ranked, start=1)}  # 0: padding",
-    ]
-    if index_word:
-        lines.append("index_word = {index: word for word, index in word_index.items()}")
-    return lines
-
-
-def _encode(text_name: str, num_words: int | None, oov_token: str | None) -> list[str]:
-    """texts_to_sequences for one text, in plain Python."""
-    keep = "index is not None"
-    why = "  # a word never seen is dropped" if oov_token is None else ""
-    if num_words is not None:
-        keep += f" and index < {num_words}"
-        why = f"  # only the {num_words - 1} most frequent words"
-    lines = []
-    if oov_token is not None:
-        lines.append(f"oov_index = word_index[{oov_token!r}]")
-    lines += [
-        "seq = []",
-        f"for word in words_of({text_name}):",
-        "    index = word_index.get(word)  # None for a word never seen",
-        f"    if {keep}:{why}",
-        "        seq.append(index)",
-    ]
-    if oov_token is not None:
-        lines += ["    else:", "        seq.append(oov_index)"]
-    return lines
+from ui.code import (
+    encode_snippet,
+    legacy_tokenizer,
+    np_literal,
+    printable,
+    rank_snippet,
+    torch_literal,
+    words_of_snippet,
+)
 
 
 def tokenizer_programs(
@@ -93,7 +27,7 @@ def tokenizer_programs(
 ) -> tuple[str, str]:
     """Fit on `texts`, encode `new_text` (`seq`) and decode it back (`back`)."""
     num_words = None if num_words is None else int(num_words)
-    texts, new_text = [_printable(text) for text in texts], _printable(new_text)
+    texts, new_text = [printable(text) for text in texts], printable(new_text)
     torch_program = "\n".join(
         [
             "from collections import Counter",
@@ -103,15 +37,15 @@ def tokenizer_programs(
             "# PyTorch has no word tokenizer: here is the Keras Tokenizer's algorithm in Python.",
             f"texts = {list(texts)!r}  # the sentences to learn words from",
             f"new_text = {new_text!r}",
-            *_words_of(),
+            *words_of_snippet(),
             "word_counts = Counter()  # remembers words in first-seen order",
             "for text in texts:",
             "    word_counts.update(words_of(text))",
-            *_rank(oov_token),
+            *rank_snippet(oov_token),
             'print("word_counts:", dict(word_counts))',
             'print("word_index:", word_index)',
             "",
-            *_encode("new_text", num_words, oov_token),
+            *encode_snippet("new_text", num_words, oov_token),
             'back = " ".join(index_word[index] for index in seq)',
             'print("seq:", seq)',
             'print("back:", back)',
@@ -122,7 +56,7 @@ def tokenizer_programs(
     )
     keras_program = "\n".join(
         [
-            *_legacy_tokenizer("Tokenizer"),
+            *legacy_tokenizer("Tokenizer"),
             "",
             f"texts = {list(texts)!r}  # the sentences to learn words from",
             f"new_text = {new_text!r}",
@@ -144,7 +78,7 @@ def tokenizer_programs(
 
 
 def _morphemes(text: str, split: str) -> list[str]:
-    text = _printable(text)  # as the page's Kiwi analysis reads it
+    text = printable(text)  # as the page's Kiwi analysis reads it
     return [
         f"text = {text!r}",
         f"spaces = {split}(text)  # Keras' word split: lower-case, punctuation removed",
@@ -170,10 +104,10 @@ def korean_programs(text: str) -> tuple[str, str]:
             "from kiwipiepy import Kiwi",
             "",
             "# PyTorch has no word tokenizer: here is the Keras Tokenizer's algorithm in Python.",
-            *_words_of(),
+            *words_of_snippet(),
             *_morphemes(text, "words_of"),
             "word_counts = Counter(words_of(morpheme_text))  # first-seen order",
-            *_rank(None, index_word=False),
+            *rank_snippet(None, index_word=False),
             "seq = [word_index[word] for word in words_of(morpheme_text)]",
             "ids = torch.tensor(seq, dtype=torch.long)  # (T,): one id per morpheme",
             'print("word_index:", word_index)',
@@ -183,7 +117,7 @@ def korean_programs(text: str) -> tuple[str, str]:
     )
     keras_program = "\n".join(
         [
-            *_legacy_tokenizer("Tokenizer", "text_to_word_sequence"),
+            *legacy_tokenizer("Tokenizer", "text_to_word_sequence"),
             "from kiwipiepy import Kiwi",
             "",
             *_morphemes(text, "text_to_word_sequence"),
