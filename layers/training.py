@@ -271,9 +271,12 @@ class Optimizer:
         self.iterations = 0
         self.state = [[torch.zeros_like(p) for _ in range(self.slots)] for p in self.params]
 
-    def variable_count(self) -> int:
-        """Keras' "Optimizer params": every slot's entries, plus iterations and learning rate."""
-        return sum(p.numel() for p in self.params) * self.slots + 2
+    def variable_count(self, trainable: int | None = None) -> int:
+        """Keras' "Optimizer params": a slot per trainable entry (`trainable` as Keras counts
+        them; PyTorch's recurrent layers hold an extra bias), plus iterations and learning rate."""
+        if trainable is None:
+            trainable = sum(p.numel() for p in self.params)
+        return trainable * self.slots + 2
 
     @torch.no_grad()
     def step(self) -> None:
@@ -298,8 +301,6 @@ class SGD(Optimizer):
     def _update(self, w, g, state):
         w.sub_(self.learning_rate * g)
 
-    def variable_count(self) -> int:
-        return 2  # iterations and the learning rate
 
 
 class RMSprop(Optimizer):

@@ -214,7 +214,7 @@ class Trainer:
                 p.requires_grad_(False)
             with self._lock:
                 run.model = model
-                run.optimizer_params = optimizer.variable_count()
+                run.optimizer_params = optimizer.variable_count(model.keras_param_count())
                 run.history = history
                 run.status = {"stop": "stopped", "time": "time"}.get(history.stopped, "done")
                 run.ended = time.monotonic()

@@ -255,7 +255,10 @@ def test_the_readme_lists_every_name_hide_accepts():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     row = next(line for line in readme.splitlines() if line.startswith("| `hide`"))
     listed = set(re.findall(r"`([a-z_]+)`", row))
-    assert set(HIDEABLE) <= listed, sorted(set(HIDEABLE) - listed)
+    # A page's own settings are hidden by their names in its links (SCOPES), e.g. `batch` on /train.
+    scoped = {field: name for aliases in SCOPES.values() for name, field in aliases.items()}
+    names = {scoped.get(name, name) for name in HIDEABLE}
+    assert names <= listed, sorted(names - listed)
 
 
 # --------------------------------------------------------------------------- the Text page
