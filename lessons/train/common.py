@@ -12,7 +12,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from layers.training import ModelConfig
 from ui import kiwi
 from ui.i18n import t
-from ui.settings import Settings
+from ui.settings import CHOICES, Settings
 from ui.shell import code_panel
 
 from . import code, data
@@ -22,6 +22,13 @@ from .prep import Prepared, prepare
 OWN = "_train_own"  # session state: the teacher's own lines, parsed (data.Parsed)
 LOADED = "_train_loaded"  # session state: an uploaded model (model, tokenizer, file name)
 HANGUL = "\uac00-\ud7a3"
+
+
+def labels(prefix: str):
+    """A control's format_func, its words fixed in the page's language when it is drawn
+    (`train.step` → the step names), so that it reads the same outside the script run too."""
+    words = {option: t(f"{prefix}_{option}") for option in CHOICES[prefix.split(".", 1)[1]]}
+    return lambda option: words.get(option, str(option))
 
 
 def data_name(s: Settings) -> str:

@@ -17,7 +17,7 @@ from ui.shell import explain
 from ui.state import current, widget
 
 from . import data
-from .common import OWN, current_run, data_name, show_code
+from .common import OWN, current_run, data_name, labels, show_code
 
 PASTE = "train_paste"  # the box's key: what the teacher typed stays there, parsed or not
 UPLOAD = "train_upload"
@@ -37,7 +37,7 @@ def split_controls(s: Settings) -> None:
             t("train.order"),
             "order",
             options=CHOICES["order"],
-            format_func=lambda k: t(f"train.order_{k}"),
+            format_func=labels("train.order"),
             help=t("train.order_help"),
         )
     with c2:
@@ -46,7 +46,7 @@ def split_controls(s: Settings) -> None:
             t("train.val"),
             "val",
             options=CHOICES["val"],
-            format_func=lambda k: t(f"train.val_{k}"),
+            format_func=labels("train.val"),
         )
     with c3:
         widget(
@@ -131,7 +131,7 @@ def data_step(s: Settings) -> None:
         t("train.data"),
         "data",
         options=CHOICES["data"],
-        format_func=lambda k: t(f"train.data_{k}"),
+        format_func=labels("train.data"),
         to_widget=lambda v: v or current().lang,
     )
     s = current()

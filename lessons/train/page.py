@@ -11,6 +11,7 @@ from ui.settings import CHOICES
 from ui.state import current, widget
 
 from .build import build_step
+from .common import labels
 from .dataset import data_step
 from .evaluate import eval_step
 from .fitting import fit_step
@@ -33,7 +34,7 @@ def train_page() -> None:
         t("train.step"),
         "step",
         options=CHOICES["step"],
-        format_func=lambda k: t(f"train.step_{k}"),
+        format_func=labels("train.step"),
     )
     s = current()
     STEPS[s.step](s)
