@@ -302,7 +302,6 @@ class SGD(Optimizer):
         w.sub_(self.learning_rate * g)
 
 
-
 class RMSprop(Optimizer):
     name, default_lr, slots = "rmsprop", 0.001, 1
     rho = 0.9
@@ -385,10 +384,13 @@ def evaluate(
     model: SentimentModel, x: torch.Tensor, y: torch.Tensor | np.ndarray, *, batch_size: int = 32
 ) -> tuple[float, float]:
     """(loss, accuracy) over the data, in batches: `model.evaluate(x, y)`."""
+    positive_int(batch_size, "batch_size")
     y = _targets(y)
     N = len(x)
     if N == 0:
         raise ValueError("evaluate needs at least one example")
+    if len(y) != N:
+        raise ValueError(f"evaluate needs as many labels as examples, got {N} and {len(y)}")
     loss_sum, right = 0.0, 0.0
     for start in range(0, N, batch_size):
         xb, yb = x[start : start + batch_size], y[start : start + batch_size]
@@ -401,6 +403,7 @@ def evaluate(
 @torch.no_grad()
 def predict(model: SentimentModel, x: torch.Tensor, *, batch_size: int = 32) -> torch.Tensor:
     """Probabilities (N, 1), as `model.predict(x)` returns them."""
+    positive_int(batch_size, "batch_size")
     if len(x) == 0:
         return torch.zeros(0, 1)
     return torch.cat([model(x[s : s + batch_size])[0] for s in range(0, len(x), batch_size)])
@@ -423,6 +426,7 @@ def fit(
 
     `callback(progress)` runs after every batch; returning False stops training after that
     batch (the epoch is then not recorded). `deadline` (time.monotonic()) stops it the same way.
+    After the last batch nothing is left to stop: a run that did every epoch keeps stopped None.
     """
     positive_int(epochs, "epochs")
     positive_int(batch_size, "batch_size")
@@ -465,6 +469,8 @@ def fit(
                 go_on = callback(Progress(epoch, epochs, b + 1, batches, logs, done, copy))
             else:
                 go_on = None
+            if done and epoch == epochs:
+                break  # every epoch ran: nothing is left to stop
             if go_on is False:
                 history.stopped = "stop"
             elif deadline is not None and time.monotonic() > deadline:
