@@ -99,12 +99,14 @@ class Trainer:
         self._queue: deque[Run] = deque()
         self._wake = threading.Condition(self._lock)
         self._worker: threading.Thread | None = None
+        self._running: Run | None = None  # the run the worker trains (maybe no longer in _runs)
 
     def start(self, spec: FitSpec, inputs: Callable[[], Inputs], watcher: str) -> Run:
-        """Join the run for `spec`, or queue a new one (again, if the last one was cut short)."""
+        """Join the run for `spec`, or queue a new one (again, if the last one was cut short or
+        is being stopped: a stop already asked for would end it after its current batch)."""
         with self._lock:
             run = self._runs.get(spec)
-            if run is None or run.status in ("stopped", "time", "failed"):
+            if run is None or run.status in ("stopped", "time", "failed") or run.stop.is_set():
                 run = Run(spec, inputs())
                 self._runs[spec] = run
                 self._queue.append(run)
@@ -137,7 +139,8 @@ class Trainer:
     def view(self, run: Run) -> View:
         with self._lock:
             ahead = next((i for i, r in enumerate(self._queue) if r is run), 0)
-            if run.status == "queued" and any(r.status == "running" for r in self._runs.values()):
+            busy = self._running is not None and self._running.status == "running"
+            if run.status == "queued" and busy:
                 ahead += 1
             end = run.ended if run.ended is not None else time.monotonic()
             return View(
@@ -180,6 +183,7 @@ class Trainer:
                 run = self._queue.popleft()
                 run.status = "running"
                 run.started = time.monotonic()
+                self._running = run
             self._train(run)
 
     def _train(self, run: Run) -> None:

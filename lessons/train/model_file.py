@@ -74,6 +74,15 @@ def to_bytes(model: SentimentModel, tokenizer: Tokenizer, *, morphemes: bool = F
     return save_tensors(tensors, metadata=metadata)
 
 
+def _json(text: str | bytes) -> object:
+    """The value of UTF-8 JSON text, or None if it is not: also for JSON too deep to decode
+    (RecursionError) or with a number too long for int() (ValueError, not JSONDecodeError)."""
+    try:
+        return json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+    except (ValueError, RecursionError):  # UnicodeDecodeError, JSONDecodeError included
+        return None
+
+
 def _header(data: bytes) -> dict:
     """safetensors' JSON header, read by hand so that the metadata is checked before tensors."""
     if len(data) < 8:
@@ -81,20 +90,14 @@ def _header(data: bytes) -> dict:
     size = int.from_bytes(data[:8], "little")
     if size <= 0 or size > min(MAX_METADATA + 65536, len(data) - 8):
         raise ModelFileError("not_safetensors")
-    try:
-        header = json.loads(data[8 : 8 + size].decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise ModelFileError("not_safetensors") from None
+    header = _json(data[8 : 8 + size])
     if not isinstance(header, dict):
         raise ModelFileError("not_safetensors")
     return header
 
 
 def _config(raw: object) -> ModelConfig:
-    try:
-        values = json.loads(raw) if isinstance(raw, str) else None
-    except json.JSONDecodeError:
-        values = None
+    values = _json(raw) if isinstance(raw, str) else None
     fields = {"vocab": "fit_words", "dim": "fit_d", "units": "fit_units", "maxlen": "fit_maxlen"}
     if not isinstance(values, dict) or set(values) != {*fields, "cell"}:
         raise ModelFileError("config")
@@ -102,16 +105,13 @@ def _config(raw: object) -> ModelConfig:
         value, (low, high) = values[name], LIMITS[setting]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise ModelFileError("config_range", name=name, low=low, high=high)
-    if values["cell"] not in CELLS:
+    if not isinstance(values["cell"], str) or values["cell"] not in CELLS:
         raise ModelFileError("config")
     return ModelConfig(**values)
 
 
 def _tokenizer(raw: object, config: ModelConfig) -> tuple[Tokenizer, bool]:
-    try:
-        values = json.loads(raw) if isinstance(raw, str) else None
-    except json.JSONDecodeError:
-        values = None
+    values = _json(raw) if isinstance(raw, str) else None
     if not isinstance(values, dict) or set(values) != {
         "num_words", "oov_token", "morphemes", "words",
     }:  # fmt: skip
@@ -119,7 +119,7 @@ def _tokenizer(raw: object, config: ModelConfig) -> tuple[Tokenizer, bool]:
     if not isinstance(values["morphemes"], bool):
         raise ModelFileError("tokenizer")
     num_words, oov, words = values["num_words"], values["oov_token"], values["words"]
-    if num_words != config.vocab:
+    if isinstance(num_words, bool) or not isinstance(num_words, int) or num_words != config.vocab:
         raise ModelFileError("tokenizer")
     if oov is not None and (not isinstance(oov, str) or len(oov) > MAX_WORD_CHARS):
         raise ModelFileError("tokenizer")
@@ -140,13 +140,17 @@ def from_bytes(data: bytes) -> Loaded:
     """A model and tokenizer from an uploaded file, or a ModelFileError saying why not."""
     if len(data) > MAX_BYTES:
         raise ModelFileError("size", mb=MAX_BYTES // (1024 * 1024))
-    metadata = _header(data).get("__metadata__")
+    header = _header(data)
+    metadata = header.get("__metadata__")
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise ModelFileError("not_ours")
     if metadata.get("version") != VERSION:
         raise ModelFileError("version", version=str(metadata.get("version"))[:20])
     config = _config(metadata.get("config"))
     tokenizer, morphemes = _tokenizer(metadata.get("tokenizer"), config)
+    entries = [entry for name, entry in header.items() if name != "__metadata__"]
+    if any(isinstance(entry, dict) and entry.get("dtype") != "F32" for entry in entries):
+        raise ModelFileError("tensors")  # before safetensors.torch meets a dtype torch lacks
     try:
         tensors = load_tensors(data)
     except (SafetensorError, ValueError, RuntimeError, OverflowError):
