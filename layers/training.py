@@ -141,6 +141,11 @@ class SentimentModel(Layer):
         self.rnn = CELLS[config.cell](D, U, generator=generator)
         self.dense = Dense(U, 1, activation="sigmoid", generator=generator)
         keras_init_(self, generator)
+        if config.cell in ("simplernn", "lstm"):
+            # Keras keeps one bias here; PyTorch's layout keeps two, b_ih + b_hh. Trained both,
+            # their sum would take two steps per batch where Keras takes one, so b_hh stays 0
+            # and b_ih is Keras' bias: the model then trains exactly as Keras' does.
+            self.rnn.bias_hh.requires_grad_(False)
 
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, ModelTrace]:
         B, T = ids.shape

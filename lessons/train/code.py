@@ -396,6 +396,14 @@ def _torch_init(cell: str) -> list[str]:
         *forget,
         "        nn.init.xavier_uniform_(model.dense.weight, generator=generator)",
         "        model.dense.bias.zero_()",
+        *(
+            [
+                "    # Keras trains one bias; both trained, b_ih + b_hh move twice a batch.",
+                "    model.rnn.bias_hh_l0.requires_grad_(False)",
+            ]
+            if cell != "gru"
+            else []
+        ),
         "",
         "",
     ]
