@@ -95,11 +95,10 @@ def build_step(s: Settings) -> None:
     model_controls(s)
     config = model_config(s)
     model = _model(config.vocab, config.dim, config.units, config.cell, config.maxlen)
+    st.markdown(t("train.summary_keras"))
+    st.code(summary(model), language=None)  # full width: Keras' table is 78 characters wide
     left, right = st.columns([3, 2])
     with left:
-        st.markdown(t("train.summary_keras"))
-        st.code(summary(model), language=None)
-    with right:
         st.markdown(t("train.summary_torch"))
         rows = model.layer_rows()
         st.dataframe(
@@ -113,6 +112,7 @@ def build_step(s: Settings) -> None:
             hide_index=True,
             width="stretch",
         )
+    with right:
         st.metric(
             t("train.torch_total"),
             f"{model.torch_param_count():,}",

@@ -23,7 +23,8 @@ from . import data
 
 PARTS = ("train", "val", "test")
 TEST_SHARE = 0.2  # of all rows, held out for model.evaluate
-CURVE_POINTS = 24  # num_words values on the OOV curve
+CURVE_POINTS = 24  # num_words values on the OOV curve …
+CURVE_TO = 20_000  # … up to the num_words slider's end
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def _unseen_curve(
         [tokenizer.word_index.get(w, np.iinfo(np.int64).max) for ws in val_words for w in ws],
         dtype=np.int64,
     )
-    largest = max(len(tokenizer.word_index) + 1, 10)
+    largest = max(len(tokenizer.word_index) + 1, CURVE_TO)  # flat past the vocabulary
     grid = np.unique(np.geomspace(2, largest, CURVE_POINTS).round().astype(np.int64))
     if ranks.size == 0:
         return grid, np.zeros(len(grid), dtype=np.float64)
