@@ -14,15 +14,11 @@ from ui.settings import CHOICES, Settings
 from ui.shell import explain
 from ui.state import widget
 
-from .common import current_run, model_config, show_code
+from .common import current_run, model_config, show_code, with_value
 
 SIZES = (4, 8, 16, 32, 64, 128)
 RATES = (1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0)
 CLIPS = (0.0, 0.1, 0.5, 1.0, 2.0, 5.0, 10.0)
-
-
-def _with(options, value) -> list:
-    return sorted({*options, value})
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -43,12 +39,12 @@ def model_controls(s: Settings) -> None:
         )
     with c2:
         widget(
-            st.select_slider, t("train.dim"), "fit_d", options=_with(SIZES, s.fit_d),
+            st.select_slider, t("train.dim"), "fit_d", options=with_value(SIZES, s.fit_d),
             format_func=lambda v: str(int(v)),
         )  # fmt: skip
     with c3:
         widget(
-            st.select_slider, t("train.units"), "fit_units", options=_with(SIZES, s.fit_units),
+            st.select_slider, t("train.units"), "fit_units", options=with_value(SIZES, s.fit_units),
             format_func=lambda v: str(int(v)),
         )  # fmt: skip
 
@@ -64,7 +60,7 @@ def compile_controls(s: Settings) -> None:
             st.select_slider,
             t("train.lr"),
             "lr",
-            options=_with(RATES, s.lr),
+            options=with_value(RATES, s.lr),
             format_func=lambda v: f"{v:g}",
             help=t("train.lr_help", default=f"{OPTIMIZERS[s.optimizer].default_lr:g}"),
         )
@@ -73,7 +69,7 @@ def compile_controls(s: Settings) -> None:
             st.select_slider,
             t("train.clipnorm"),
             "fit_clipnorm",
-            options=_with(CLIPS, s.fit_clipnorm),
+            options=with_value(CLIPS, s.fit_clipnorm),
             format_func=lambda v: t("train.clip_off") if v == 0 else f"{v:g}",
         )
 

@@ -31,6 +31,11 @@ def labels(prefix: str):
     return lambda option: words.get(option, str(option))
 
 
+def with_value(options, value) -> list:
+    """A select slider's options with the setting's own value among them (a link's 0.07)."""
+    return sorted({*options, value})
+
+
 def data_name(s: Settings) -> str:
     """The data set in use: the link's `data`, else the page language's own sentences."""
     return s.data or s.lang
@@ -189,11 +194,7 @@ def show_code(c: Current | None, s: Settings) -> None:
 
     if not code_panel(make, key="train_code"):
         return
-    parts = {name: rows for name, rows in c.prep.parts.items() if len(rows)}
-    if s.val == "split":  # the program's validation_split takes the pool's end itself
-        parts["train"] = np.concatenate([c.prep.parts["train"], c.prep.parts["val"]])
-        parts.pop("val", None)
-    files = code.split_files(c.ds.texts, c.ds.labels, parts)
+    files = code.split_files(c.ds.texts, c.ds.labels, code.file_parts(c.prep.parts, s.val))
     st.caption(t("train.code_files"))
     columns = st.columns(len(files))
     for column, (name, payload) in zip(columns, files.items(), strict=True):

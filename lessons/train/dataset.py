@@ -17,15 +17,11 @@ from ui.shell import explain
 from ui.state import current, widget
 
 from . import data
-from .common import OWN, current_run, data_name, labels, show_code
+from .common import OWN, current_run, data_name, labels, show_code, with_value
 
 PASTE = "train_paste"  # the box's key: what the teacher typed stays there, parsed or not
 UPLOAD = "train_upload"
 SPLITS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
-
-
-def _with(options, value) -> list:
-    return sorted({*options, value})
 
 
 def split_controls(s: Settings) -> None:
@@ -53,7 +49,7 @@ def split_controls(s: Settings) -> None:
             st.select_slider,
             t("train.split"),
             "split",
-            options=_with(SPLITS, s.split),
+            options=with_value(SPLITS, s.split),
             format_func=lambda v: f"{v:g}",
         )
 

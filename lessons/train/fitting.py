@@ -21,16 +21,12 @@ from ui.settings import LIMITS, Settings
 from ui.shell import explain
 from ui.state import widget
 
-from .common import Current, current_run, inputs, session_id, show_code, trainer
+from .common import Current, current_run, inputs, session_id, show_code, trainer, with_value
 from .jobs import FINISHED, MAX_SECONDS, FitSpec, View
 
 BATCHES = (1, 8, 16, 32, 64, 128, 256, 512, 1024)
 DETACHED = "_train_detached"  # session state: {spec: the view when this session stopped it}
 BAR = 20  # characters in Keras' progress bar
-
-
-def _with(options, value) -> list:
-    return sorted({*options, value})
 
 
 def controls(s: Settings) -> None:
@@ -43,7 +39,7 @@ def controls(s: Settings) -> None:
             st.select_slider,
             t("train.batch"),
             "fit_batch",
-            options=_with(BATCHES, s.fit_batch),
+            options=with_value(BATCHES, s.fit_batch),
             format_func=lambda v: str(int(v)),
             help=t("train.batch_help"),
         )

@@ -16,15 +16,11 @@ from ui.settings import Settings
 from ui.shell import explain
 from ui.state import widget
 
-from .common import current_run, korean, show_code, texts, uses_morphemes
+from .common import current_run, korean, show_code, texts, uses_morphemes, with_value
 from .prep import Prepared, encode
 
 NUM_WORDS = (100, 200, 500, 1000, 2000, 3000, 5000, 10_000, 20_000)
 MAXLENS = (5, 10, 15, 20, 30, 40, 60, 80, 100, 150, 200)
-
-
-def _with(options, value) -> list:
-    return sorted({*options, value})
 
 
 def controls(s: Settings, is_korean: bool) -> None:
@@ -34,7 +30,7 @@ def controls(s: Settings, is_korean: bool) -> None:
             st.select_slider,
             t("train.num_words"),
             "fit_words",
-            options=_with(NUM_WORDS, s.fit_words),
+            options=with_value(NUM_WORDS, s.fit_words),
             format_func=lambda v: f"{int(v):,}",
             help=t("train.num_words_help"),
         )
@@ -43,7 +39,7 @@ def controls(s: Settings, is_korean: bool) -> None:
             st.select_slider,
             t("train.maxlen"),
             "fit_maxlen",
-            options=_with(MAXLENS, s.fit_maxlen),
+            options=with_value(MAXLENS, s.fit_maxlen),
             format_func=lambda v: str(int(v)),
             help=t("train.maxlen_help"),
         )
