@@ -4,10 +4,14 @@ rows are against maxlen. For Korean: words split at spaces, or Kiwi's morphemes.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import viz
+from ui import kiwi
 from ui.blocks import chart
 from ui.controls import columns
 from ui.i18n import t
@@ -16,7 +20,7 @@ from ui.settings import Settings
 from ui.shell import explain
 from ui.state import widget
 
-from .common import current_run, korean, show_code, texts, uses_morphemes, with_value
+from .common import current_run, korean, prepared, show_code, texts, uses_morphemes, with_value
 from .prep import Prepared, encode
 
 NUM_WORDS = (100, 200, 500, 1000, 2000, 3000, 5000, 10_000, 20_000)
@@ -68,6 +72,26 @@ def example(s: Settings, c, prep: Prepared) -> None:
         st.caption(t("train.no_oov_note"))
 
 
+def korean_split(s: Settings, ds) -> None:
+    """Spaces beside morphemes: the vocabulary and the validation tokens the model cannot see.
+    Kiwi is loaded only once the switch asked for it (about 500 MB, once per server)."""
+    if not (s.morph or kiwi.kiwi_loaded()):
+        return
+    rows = []
+    for morph in (False, True):
+        prep = prepared(replace(s, morph=morph), ds)
+        if prep is None:
+            return
+        rows.append(
+            {
+                t("train.split_by"): t("train.split_morphemes" if morph else "train.split_spaces"),
+                t("train.vocab"): f"{len(prep.tokenizer.word_index):,}",
+                t("train.unseen"): f"{prep.val_unseen / max(prep.val_tokens, 1):.1%}",
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True)
+
+
 def prep_step(s: Settings) -> None:
     explain(t("train.prep_idea"))
     c = current_run(s)
@@ -84,6 +108,7 @@ def prep_step(s: Settings) -> None:
     m3.metric(t("train.unseen"), f"{share:.1%}" if prep.val_tokens else "—")
     if is_korean:
         st.caption(t("train.morph_on" if uses_morphemes(s, c.ds) else "train.morph_off"))
+        korean_split(s, c.ds)
     chart(
         viz.oov_curve(
             prep.curve_words,

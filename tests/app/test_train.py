@@ -197,6 +197,10 @@ def test_the_korean_reviews_split_into_morphemes_change_the_vocabulary():
     }
     assert count["spaces"] != count["morphemes"]
     assert translate("ko", "train.morph_on") in text(morphemes)
+    # Both splits side by side, each with its own vocabulary and unseen share.
+    table = morphemes.dataframe[0].value
+    assert len(table) == 2
+    assert table[vocab].iloc[0] == count["spaces"] and table[vocab].iloc[1] == count["morphemes"]
 
 
 def test_a_queued_or_running_run_shows_progress_and_can_be_stopped():
