@@ -97,7 +97,10 @@ class Embedding(Layer):
             raise ValueError(f"Embedding expects ids of shape (B, T), got {tuple(ids.shape)}")
         B, T = ids.shape
         _check_ids(ids, self.num_embeddings, "Embedding")
-        out = self.weight[ids]  # (B, T) -> (B, T, D)
+        # Row lookup. index_select, not weight[ids]: its backward (index_add) sums a repeated
+        # id's gradients in a fixed order, while weight[ids]'s (index_put with accumulate)
+        # sums them in whatever order two threads finish: training gave other last digits.
+        out = self.weight.index_select(0, ids.reshape(-1)).reshape(B, T, -1)  # (B, T) -> (B, T, D)
         return out, EmbeddingTrace(ids=ids, out=out)
 
     def extra_repr(self) -> str:

@@ -147,10 +147,10 @@ def draw(view: View, epochs: int) -> None:
     _status(view, epochs)
     if view.status == "failed" and view.error:
         st.code(view.error, language=None)
+    curves(view.history, epochs)  # first: what the class watches; Keras' own lines below
     text = keras_lines(view.history, view.progress, epochs)
     if text:
         st.code(text, language=None, wrap_lines=True)
-    curves(view.history, epochs)
     if view.status in FINISHED and view.history.loss:
         history_table(view.history)
 

@@ -130,3 +130,26 @@ def test_the_ids_cannot_carry_a_gradient_the_table_does():
 def test_backward_explains_bad_inputs(ids, upstream, message):
     with pytest.raises(ValueError, match=message):
         embedding_backward(ids, upstream, 4)
+
+
+def test_the_tables_gradient_is_the_same_to_the_last_bit_every_time():
+    """Training must draw the same curves on every run: a repeated id's gradients are summed in
+    a fixed order (weight[ids]'s backward summed them in thread order, and a fit's last digits
+    moved from run to run)."""
+    generator = torch.Generator().manual_seed(0)
+    # Enough repeats of every id for two threads to share the work (weight[ids] then differed
+    # between runs here; 32 × 40 did not show it).
+    ids = torch.randint(0, 50, (2048, 40), generator=generator)
+    upstream = torch.randn(2048, 40, 16, generator=generator)
+    layer = Embedding(50, 16, generator=torch.Generator().manual_seed(1))
+    grads = []
+    for _ in range(12):
+        layer.weight.grad = None
+        out, _ = layer(ids)
+        (out * upstream).sum().backward()
+        grads.append(layer.weight.grad.clone())
+    for grad in grads[1:]:
+        assert torch.equal(grad, grads[0])
+    expected = torch.zeros(50, 16, dtype=torch.float64)
+    expected.index_add_(0, ids.reshape(-1), upstream.reshape(-1, 16).double())
+    torch.testing.assert_close(grads[0].double(), expected, rtol=1e-4, atol=1e-3)  # 1,600 terms
