@@ -26,6 +26,7 @@ from .jobs import FINISHED, MAX_SECONDS, FitSpec, View
 
 BATCHES = (1, 8, 16, 32, 64, 128, 256, 512, 1024)
 DETACHED = "_train_detached"  # session state: {spec: the view when this session stopped it}
+MINE = "_train_mine"  # session state: the specs this session pressed Fit for
 BAR = 20  # characters in Keras' progress bar
 
 
@@ -171,6 +172,7 @@ def _live(spec: FitSpec) -> None:
 
 def _start(c: Current) -> None:
     st.session_state.get(DETACHED, {}).pop(c.spec, None)
+    st.session_state.setdefault(MINE, set()).add(c.spec)
     trainer().start(c.spec, lambda: inputs(c.prep), session_id())
 
 
@@ -202,7 +204,7 @@ def fit_step(s: Settings) -> None:
     elif running:
         _live(c.spec)
     else:
-        if run.status == "done":
-            st.caption(t("train.cached"))
+        if run.status == "done" and c.spec not in st.session_state.get(MINE, set()):
+            st.caption(t("train.cached"))  # someone else's run, or one from before
         draw(trainer().view(run), s.epochs)
     show_code(c, s)
