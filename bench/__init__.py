@@ -56,4 +56,7 @@ def expected_figure_ids(pages) -> set[str]:
     }
     for variant in ("float32", "float64", "python"):
         ids |= {f"lever/heatmap/{variant}/build", f"lever/heatmap/{variant}/bytes"}
+    from .train import figure_ids as train_ids  # the Train page's fit, and a class meanwhile
+
+    ids |= train_ids()
     return ids

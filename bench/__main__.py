@@ -21,6 +21,7 @@ SECTIONS = (
     "browser",
     "vectors",
     "class",
+    "train",
     "proxy",
 )
 
@@ -45,6 +46,9 @@ PLAN = {
     "proxy_sessions": (60, 4),
     "proxy_seconds": (60.0, 3.0),
     "vector_reps": (3, 1),
+    "train_reps": (5, 1),
+    "train_windows": (4, 2),  # quiet, training, quiet, training (section 8a)
+    "train_window": (30.0, 3.0),
 }
 
 
@@ -179,6 +183,20 @@ def main(argv: list[str] | None = None) -> int:
             out_dir=out,
         )
 
+    def train_step():
+        from . import train
+
+        return train.measure(
+            PAGES,
+            reps=plan["train_reps"],
+            sessions=plan["sessions"],
+            windows=plan["train_windows"],
+            window=plan["train_window"],
+            period=plan["period"],
+            quick=args.quick,
+            out_dir=out,
+        )
+
     def proxy_step():
         from . import proxy
 
@@ -199,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     step("browser", browser_step)
     step("vectors", vectors_step)
     step("class", class_step)
+    step("train", train_step)
     step("proxy", proxy_step)
 
     import torch

@@ -56,7 +56,9 @@ class _MemorySampler(threading.Thread):
         return self.peak
 
 
-async def _student(i, port, page_name, duration, period, seed, out) -> None:
+async def _student(i, port, page_name, duration, period, seed, out, until=None) -> None:
+    """One student; `until()` (if given) ends the moves instead of `duration`. Each move's
+    (sent, finished) perf_counter times go to out["spans"], when out has that list."""
     rng = random.Random(seed * 1000 + i)
     try:
         async with Session(port, page_name) as session:
@@ -74,13 +76,17 @@ async def _student(i, port, page_name, duration, period, seed, out) -> None:
             for _ in range(7 * i % 40 + 1):  # each student starts from its own value
                 next(values)
             end = time.perf_counter() + duration
+            over = until or (lambda: time.perf_counter() >= end)
             tick = time.perf_counter() + rng.uniform(0, period)
             while True:
                 await asyncio.sleep(max(tick - time.perf_counter(), 0))
-                if time.perf_counter() >= end:
+                if over():
                     break
+                sent = time.perf_counter()
                 result = await session.move(slider, next(values), timeout=30)
                 out["latencies"].append(result.seconds)
+                if "spans" in out:
+                    out["spans"].append((sent, sent + result.seconds))
                 if not result.ok:
                     out["errors"].append(f"{result.status} {result.exceptions[:1]}")
                     if result.status.startswith(("closed", "timeout")):

@@ -24,6 +24,7 @@ BUDGETS = {
     "proxy/p95": (1000.0, "ms", "p95 ≤ 1 s"),
     "proxy/errors": (0.0, "", "none"),
     "layer": (3.0, "×", "≤ 3×"),
+    "train/fit": (10.0, "s", "≤ 10 s median"),
 }
 
 

@@ -10,6 +10,12 @@ Behind a proxy (bench/proxy.py), a session can carry what a browser's would: ext
 Cookie that pins it to a replica, an Origin) and the XSRF token as the second subprotocol. It
 also keeps the download buttons it saw, and can ask for a deferred download's file the way the
 browser does (a `backend_operation_request`, answered with the file's URL).
+
+It keeps the buttons it saw too, and clicks one as the browser does (a trigger value, in the
+fragment the button lives in), and what the last run showed of a status: its alerts and progress
+bars. Fragments with `run_every` are announced by `auto_rerun` messages (and withdrawn by
+`stop_auto_rerun`); the browser then reruns them on a timer, which a client does by calling
+`run(fragment_id=…)` for each fragment in `auto_reruns` (bench/train.py does).
 """
 
 from __future__ import annotations
@@ -58,6 +64,18 @@ class DownloadInfo:
 
 
 @dataclass
+class ButtonInfo:
+    id: str
+    label: str
+    fragment_id: str = ""  # set when the button is drawn inside an st.fragment
+    disabled: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.id.rsplit("-", 1)[-1]
+
+
+@dataclass
 class RunResult:
     seconds: float  # from sending the request to script_finished
     bytes: int  # ForwardMsg bytes received for this run
@@ -90,6 +108,10 @@ class Session:
         self.page_script_hash = ""
         self.sliders: dict[str, SliderInfo] = {}  # by user key (or id), as last drawn
         self.downloads: dict[str, DownloadInfo] = {}  # by user key (or id), as last drawn
+        self.buttons: dict[str, ButtonInfo] = {}  # by user key (or id), as last drawn
+        self.alerts: list[tuple[str, str]] = []  # the last run's (format name, body), in order
+        self.progress: list[tuple[int, str]] = []  # the last run's progress bars (value, text)
+        self.auto_reruns: dict[str, float] = {}  # fragment id -> seconds between its reruns
         self.headers = dict(headers or {})  # sent with the websocket handshake (e.g. Cookie)
         self.xsrf_token = xsrf_token  # the browser sends it as the second subprotocol
         self.session_id = ""  # the server's id for this session (from new_session)
@@ -128,6 +150,7 @@ class Session:
             state.page_script_hash = self.page_script_hash
         for widget in widgets:
             state.widget_states.widgets.append(widget)
+        self.alerts, self.progress = [], []
         start = time.perf_counter()
         await self.ws.send(msg.SerializeToString())
         received = count = 0
@@ -158,8 +181,15 @@ class Session:
                 query = self.address_bar = fm.page_info_changed.query_string
             elif kind == "new_session":
                 self.session_id = fm.new_session.initialize.session_id
+                if not fm.metadata.run.fragment_ids:  # a whole-app run: as the browser does,
+                    self.auto_reruns.clear()  # forget the fragments' timers
             elif kind == "navigation":  # the page that ran: what the browser asks for next
                 self.page_script_hash = fm.navigation.page_script_hash
+            elif kind == "auto_rerun":
+                self.auto_reruns[fm.auto_rerun.fragment_id] = fm.auto_rerun.interval
+            elif kind == "stop_auto_rerun":
+                for fragment in fm.stop_auto_rerun.fragment_ids:
+                    self.auto_reruns.pop(fragment, None)
             elif kind == "delta" and fm.delta.WhichOneof("type") == "new_element":
                 self._saw(fm.delta.new_element, fm.delta.fragment_id)
                 if fm.delta.new_element.WhichOneof("type") == "exception":
@@ -173,7 +203,20 @@ class Session:
                 return RunResult(seconds, received, count, status, exceptions, query)
 
     def _saw(self, element, fragment_id: str = "") -> None:
-        if element.WhichOneof("type") == "download_button":
+        kind = element.WhichOneof("type")
+        if kind == "button":
+            button = ButtonInfo(element.button.id, element.button.label, fragment_id)
+            button.disabled = element.button.disabled
+            self.buttons[button.key] = button
+            return
+        if kind == "alert":
+            alert = element.alert
+            self.alerts.append((alert.Format.Name(alert.format), alert.body))
+            return
+        if kind == "progress":
+            self.progress.append((element.progress.value, element.progress.text))
+            return
+        if kind == "download_button":
             d = element.download_button
             info = DownloadInfo(d.id, d.label, d.deferred_file_id, d.url)
             self.downloads[info.key] = info
@@ -236,6 +279,14 @@ class Session:
         result = await self.run([widget], timeout=timeout, fragment_id=latest.fragment_id)
         slider.value = value
         return result
+
+    async def click(self, button: ButtonInfo, *, timeout: float = 60.0) -> RunResult:
+        """Press a button as the browser does: a trigger value, in the button's fragment."""
+        from streamlit.proto.WidgetStates_pb2 import WidgetState
+
+        latest = self.buttons.get(button.key, button)  # its id as the last run drew it
+        widget = WidgetState(id=latest.id, trigger_value=True)
+        return await self.run([widget], timeout=timeout, fragment_id=latest.fragment_id)
 
 
 def walk(slider: SliderInfo, start_index: int = 0):
