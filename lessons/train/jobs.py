@@ -187,6 +187,18 @@ class Trainer:
             self._train(run)
 
     def _train(self, run: Run) -> None:
+        # One intra-op thread while a run trains. The model's ops are small (32 × 32), so a
+        # second thread only waits at every op's barrier, and on a busy machine it waits for a
+        # core: the default fit took 2 s with one thread and 5–13 s with two (python -m bench
+        # --only train). Set for the process, so restored when the run ends.
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            self._fit(run)
+        finally:
+            torch.set_num_threads(threads)
+
+    def _fit(self, run: Run) -> None:
         spec = run.spec
         try:
             model = SentimentModel(spec.config, seed=spec.seed)
