@@ -33,7 +33,7 @@ def test_fit_live_then_predict_then_save_and_load(tab, tmp_path):
     page = tab.page
     tab.open("train", {"step": "fit", "epochs": "2", "seed": "31"})
     page.get_by_role("button", name=en("train.fit")).click()
-    done = en("train.done").split("{")[0].strip()  # "Trained"
+    done = en("train.done").split("{")[0].strip()  # "Training done:"
     wait_until(page, lambda: "Epoch 2/2" in main_text(page) and done in main_text(page),
                timeout=FIT_TIMEOUT, what="the fit to finish")  # fmt: skip
     wait_idle(page, timeout=60)
