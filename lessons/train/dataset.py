@@ -64,7 +64,8 @@ def _use_upload() -> None:
     if upload is None:
         return
     if upload.size > data.MAX_BYTES:  # refused before it is read
-        st.session_state[OWN] = data.parse_labelled(b"\0" * (data.MAX_BYTES + 1))
+        values = {"bytes": upload.size, "limit": data.MAX_BYTES}
+        st.session_state[OWN] = data.Parsed(None, problem="size", problem_values=values)
         return
     st.session_state[OWN] = data.parse_labelled(upload.getvalue(), filename=upload.name)
 

@@ -141,10 +141,9 @@ def eval_step(s: Settings) -> None:
         )  # fmt: skip
     st.subheader(t("train.predict"))
     widget(st.text_area, t("train.review"), "review", height=80, max_chars=2000)
-    s_now = s
     if result is not None:
-        predict_panel(c.run.model, c.prep.tokenizer, s.fit_maxlen, uses_morphemes(s_now, c.ds),
-                      s_now.review, key="train_prob")  # fmt: skip
+        predict_panel(c.run.model, c.prep.tokenizer, s.fit_maxlen, uses_morphemes(s, c.ds),
+                      s.review, key="train_prob")  # fmt: skip
     elif loaded is not None:
         st.caption(t("train.using_loaded", name=loaded[1]))
         model_file = loaded[0]
