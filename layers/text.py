@@ -85,8 +85,9 @@ class Tokenizer:
             largest = min(largest, self.num_words - 1)
         return largest + 1
 
-    def _keeps(self, index: int) -> bool:
-        # Keras keeps only indices below num_words: the num_words - 1 most frequent words.
+    def keeps(self, index: int) -> bool:
+        """Whether texts_to_sequences keeps this index: Keras keeps only indices below num_words
+        (the num_words − 1 most frequent words); the rest become OOV or are dropped."""
         return not self.num_words or index < self.num_words
 
     def texts_to_sequences(self, texts: Iterable[str]) -> list[list[int]]:
@@ -99,7 +100,7 @@ class Tokenizer:
             sequence = []
             for word in self._words(text):
                 index = self.word_index.get(word)
-                if index is not None and self._keeps(index):
+                if index is not None and self.keeps(index):
                     sequence.append(index)
                 elif oov_index is not None:
                     sequence.append(oov_index)
@@ -114,7 +115,7 @@ class Tokenizer:
             words = []
             for index in sequence:
                 word = self.index_word.get(int(index))
-                if word is not None and self._keeps(int(index)):
+                if word is not None and self.keeps(int(index)):
                     words.append(word)
                 elif oov_index is not None:
                     words.append(self.index_word[oov_index])

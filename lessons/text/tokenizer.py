@@ -71,7 +71,7 @@ def tokenizer_part(s: Settings) -> None:
             placeholder="<OOV>",
             help=t("text.oov_help"),
         )
-    kept = [keeps(tok, index) for index in tok.word_index.values()]
+    kept = [tok.keeps(index) for index in tok.word_index.values()]
     n_kept = sum(kept)
     limit = num_words(s)
     st.markdown(
@@ -127,18 +127,13 @@ def tokenizer_part(s: Settings) -> None:
     show_code(lambda: code.tokenizer_programs(lines, s.new, limit, oov_token(s)))
 
 
-def keeps(tok, index: int) -> bool:
-    """Whether `texts_to_sequences` keeps this index: only indices below num_words."""
-    return not tok.num_words or index < tok.num_words
-
-
 def _encoded_table(tok, words: list[str]) -> None:
     """Each word of the new sentence: its index, or why `texts_to_sequences` dropped it."""
     oov = tok.word_index.get(tok.oov_token) if tok.oov_token is not None else None
     rows = [f"| {t('text.tok_word')} | index | {t('text.tok_fate')} |", "|---|---|---|"]
     for word in words[:MAX_ROWS]:
         index = tok.word_index.get(word)
-        if index is not None and keeps(tok, index):
+        if index is not None and tok.keeps(index):
             fate, shown = f":green-badge[{t('text.tok_fate_kept')}]", str(index)
         elif index is not None:
             why = t(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,8 +21,8 @@ from .jobs import FitSpec, Inputs, Run, Trainer
 from .prep import Prepared, prepare
 
 OWN = "_train_own"  # session state: the teacher's own lines, parsed (data.Parsed)
+HANGUL = re.compile("[\uac00-\ud7a3]")
 LOADED = "_train_loaded"  # session state: an uploaded model (model, tokenizer, file name)
-HANGUL = "\uac00-\ud7a3"
 
 
 def labels(prefix: str):
@@ -51,11 +52,13 @@ def dataset(s: Settings) -> data.Dataset | None:
 
 
 def korean(ds: data.Dataset) -> bool:
-    """Whether the rows are mostly Korean (the morpheme switch applies)."""
-    if ds.name == "ko":
-        return True
-    sample = ds.texts[:200]
-    return sum(any("\uac00" <= ch <= "\ud7a3" for ch in text) for text in sample) > len(sample) / 2
+    """Whether the rows are mostly Korean (the morpheme switch applies); read once per data."""
+    return ds.name == "ko" or _mostly_hangul(ds.digest, ds.texts[:200])
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def _mostly_hangul(digest: str, _sample: tuple[str, ...]) -> bool:
+    return sum(bool(HANGUL.search(text)) for text in _sample) > len(_sample) / 2
 
 
 def uses_morphemes(s: Settings, ds: data.Dataset) -> bool:

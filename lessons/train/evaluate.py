@@ -53,8 +53,7 @@ def seen_tokens(
     fate: list[str] = []
     for word in words:
         index = tokenizer.word_index.get(word)
-        keep = index is not None and (not tokenizer.num_words or index < tokenizer.num_words)
-        if keep:
+        if index is not None and tokenizer.keeps(index):
             ids.append(index)
             fate.append("kept")
         elif oov_index is not None:
