@@ -17,7 +17,7 @@ Shape letters, batch-first throughout:
 
 from . import initializers
 from ._core import Layer, make_generator
-from .attention import AttentionTrace, MultiHeadAttention, causal_mask
+from .attention import AttentionTrace, MultiHeadAttention, causal_mask, row_entropy
 from .blocks import (
     Add,
     AddNorm,
@@ -56,6 +56,7 @@ from .normalization import (
     LayerNorm,
     NormTrace,
 )
+from .positional import PositionalEncoding, PositionalTrace, sinusoidal_table
 from .recurrent import (
     GRU,
     LSTM,
@@ -102,6 +103,8 @@ __all__ = [
     "LayerNorm",
     "MultiHeadAttention",
     "NormTrace",
+    "PositionalEncoding",
+    "PositionalTrace",
     "SimpleRNN",
     "SimpleRNNTrace",
     "TimeTrace",
@@ -121,6 +124,8 @@ __all__ = [
     "make_generator",
     "one_hot",
     "pad_sequences",
+    "row_entropy",
     "simple_rnn_backward",
+    "sinusoidal_table",
     "text_to_word_sequence",
 ]

@@ -38,6 +38,16 @@ class AttentionTrace:
     out: torch.Tensor  # (B, T, D) after the output projection
 
 
+def row_entropy(weights: torch.Tensor) -> torch.Tensor:
+    """Entropy in nats of each row of attention weights, (..., T, S) -> (..., T).
+
+    −Σⱼ wⱼ ln wⱼ, with 0 · ln 0 = 0: ln S for a row spread evenly over S keys, 0 for a row on
+    one key (a saturated softmax), and 0 for a row that every mask hides.
+    """
+    terms = torch.where(weights > 0, weights * torch.log(weights), torch.zeros_like(weights))
+    return -terms.sum(dim=-1)
+
+
 def causal_mask(T: int, S: int | None = None) -> torch.Tensor:
     """(T, S) bool, True above the diagonal: query t may not look at keys after t."""
     S = T if S is None else S
@@ -158,6 +168,32 @@ class MultiHeadAttention(Layer):
         return out, AttentionTrace(
             q=q, k=k, v=v, scores=scores, mask=mask, weights=weights, context=context, out=out
         )
+
+    def keras_weights(self) -> dict[str, torch.Tensor]:
+        """The weights in Keras' `MultiHeadAttention` layout, in its `get_weights()` order.
+
+        Keras keeps each projection as an EinsumDense with a per-head kernel: query, key and
+        value kernels (D, H, Dh) with biases (H, Dh), the output kernel (H, Dh, D) with bias (D,).
+        PyTorch's (out, in) rows are head-major (row h·Dh + d), so a transpose and a reshape
+        give Keras' layout, the same numbers.
+        """
+        D, H = self.d_model, self.num_heads
+        Dh = D // H
+        weights = {}
+        for name, w, b in (
+            ("query", self.w_q, self.b_q),
+            ("key", self.w_k, self.b_k),
+            ("value", self.w_v, self.b_v),
+        ):
+            weights[f"{name}/kernel"] = w.detach().T.reshape(D, H, Dh)  # (D, D) -> (D, H, Dh)
+            weights[f"{name}/bias"] = b.detach().reshape(H, Dh)  # (D,) -> (H, Dh)
+        weights["attention_output/kernel"] = self.w_o.detach().T.reshape(H, Dh, D)  # (H, Dh, D)
+        weights["attention_output/bias"] = self.b_o.detach().clone()  # (D,)
+        return weights
+
+    def keras_param_count(self) -> int:
+        """What Keras' summary() counts: the same 4·(D² + D) numbers, in another layout."""
+        return sum(w.numel() for w in self.keras_weights().values())
 
     def extra_repr(self) -> str:
         return f"D={self.d_model}, H={self.num_heads}, Dh={self.d_model // self.num_heads}"

@@ -3,11 +3,14 @@
     Add:       out = a + b                         (shapes must match exactly, as in Keras)
     AddNorm:   out = LayerNorm(x + Dropout(sublayer(x)))
     Encoder:   x = AddNorm(x, SelfAttention(x));  x = AddNorm(x, FFN(x))
-    Decoder:   x = AddNorm(x, CausalSelfAttention(x));  x = AddNorm(x, CrossAttention(x, memory))
+    Decoder:   x = AddNorm(x, SelfAttention(x));  x = AddNorm(x, CrossAttention(x, memory))
                x = AddNorm(x, FFN(x))
 
 The residual path lets the signal (and the gradient) skip each sublayer; the LayerNorm after
 the sum keeps every token's features at mean 0 and variance 1 before γ and β.
+
+A decoder that generates text masks its self-attention causally (each token sees itself and the
+tokens before it); like nn.TransformerDecoderLayer, the block applies that mask only when asked.
 
 References: He et al. (2016) Deep Residual Learning; Vaswani et al. (2017) §3.1;
 torch.nn.TransformerEncoderLayer / TransformerDecoderLayer (norm_first=False, the default).
@@ -50,7 +53,7 @@ class EncoderTrace:
 
 @dataclass(frozen=True)
 class DecoderTrace:
-    self_attention: AttentionTrace  # causal: each token sees itself and earlier tokens
+    self_attention: AttentionTrace  # with causal=True each token sees itself and earlier ones
     add_norm1: AddNormTrace
     cross_attention: AttentionTrace  # queries from the decoder, keys and values from memory
     add_norm2: AddNormTrace
@@ -174,7 +177,11 @@ class TransformerEncoderBlock(Layer):
 
 
 class TransformerDecoderBlock(Layer):
-    """Causal self-attention, cross-attention over the encoder's memory, feed-forward."""
+    """Self-attention, cross-attention over the encoder's memory, feed-forward.
+
+    As in nn.TransformerDecoderLayer, no mask is applied unless asked for: a decoder that
+    generates text passes `causal=True` (the attention page and a translation model do).
+    """
 
     def __init__(
         self,
@@ -214,7 +221,7 @@ class TransformerDecoderBlock(Layer):
         x: torch.Tensor,
         memory: torch.Tensor,
         *,
-        causal: bool = True,
+        causal: bool = False,
         key_padding_mask: torch.Tensor | None = None,
         memory_key_padding_mask: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, DecoderTrace]:

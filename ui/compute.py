@@ -157,9 +157,16 @@ def _seconds(value: float) -> str:
 BUTTONS = ("d", "units", "heads")  # settings a click can lower; lines and tokens are the text's
 
 
-def over_budget(estimate: cost.Estimate, found: list[cost.Suggestion], *, heaviest: bool) -> None:
+def over_budget(
+    estimate: cost.Estimate,
+    found: list[cost.Suggestion],
+    *,
+    heaviest: bool,
+    names: dict[str, str] | None = None,
+) -> None:
     """The refusal: how long it would take (or how much it would keep), what costs most, and
     the largest value of each setting that would fit, with a button where a click can do it.
+    `names` maps a suggestion's `d` or `heads` to the page's own setting (`att_d`).
 
     Nothing typed is touched: the text stays in the box, the controls stay on the page."""
     lines = []
@@ -194,11 +201,14 @@ def over_budget(estimate: cost.Estimate, found: list[cost.Suggestion], *, heavie
     else:
         lines.append(t("budget.lower_several"))
     st.warning("\n\n".join(lines), icon="⏳")
-    clickable = [s for s in found if s.setting in BUTTONS and not hidden(s.setting)]
+    names = names or {}
+    clickable = [
+        s for s in found if s.setting in BUTTONS and not hidden(names.get(s.setting, s.setting))
+    ]
     for column, s in zip(st.columns(len(clickable)) if clickable else (), clickable, strict=True):
         column.button(
             t(f"budget.use_{s.setting}", value=s.value),
             key=f"budget_{s.setting}",
             on_click=update,
-            kwargs={s.setting: s.value},
+            kwargs={names.get(s.setting, s.setting): s.value},
         )

@@ -78,4 +78,11 @@ PAGES = (
             MainSlider("fit_maxlen", (("step", "prep"),)),
         ),
     ),
+    PageInfo(
+        "views/attention.py",
+        "nav.attention",
+        ":material/center_focus_strong:",
+        "attention",
+        (MainSlider("att_d"), MainSlider("qi", (("part", "explain"),))),
+    ),
 )

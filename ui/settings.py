@@ -39,6 +39,10 @@ DEFAULT_REVIEW = {
     "en": "The food was great and the staff were friendly",
     "ko": "배우들 연기가 정말 좋았고 이야기도 재미있었다",
 }
+# The Attention & Transformer page's two sentences for the encoder and the decoder: a Korean
+# sentence and its English translation, as in the issue that asked for the page.
+DEFAULT_SOURCE = "고양이가 매트 위에 앉았다"
+DEFAULT_TARGET = "the cat sat on the mat"
 MAX_TEXT_IN_LINK = 2000  # characters; longer text stays in the box but not in the link
 # Short text settings (the new sentence, the OOV token, typed sequences, words to look up): a
 # longer value from a link is cut to this many characters, with a notice.
@@ -50,6 +54,8 @@ MAX_SHORT_TEXT = {
     "analogy": 200,
     "fit_oov": 40,
     "review": 2000,
+    "source": 2000,
+    "target": 2000,
 }
 # Per-language defaults of text settings: a language switch moves a value left at the old default.
 LANG_DEFAULTS = {"text": DEFAULT_TEXT, "new": DEFAULT_NEW, "review": DEFAULT_REVIEW}
@@ -66,6 +72,15 @@ SCOPES = {
         "oov": "fit_oov",
         "batch": "fit_batch",
         "clipnorm": "fit_clipnorm",
+    },
+    # The Attention & Transformer page: its own width and heads (heads must divide its D, not the
+    # width the Follow page's stack hands its attention), its part, and the explained cell.
+    "attention": {
+        "part": "att_part",
+        "d": "att_d",
+        "heads": "att_heads",
+        "query": "qi",
+        "key": "kj",
     },
 }
 
@@ -101,6 +116,12 @@ LIMITS = {
     "epochs": (1, 50),
     "fit_batch": (1, 1024),
     "split": (0.05, 0.5),
+    "att_d": (1, 512),
+    "att_heads": (1, 64),
+    "head": (1, 64),
+    "qi": (0, 511),
+    "kj": (0, 511),
+    "line": (1, 64),
 }
 # Settings that take one of a few words.
 CHOICES = {
@@ -133,6 +154,7 @@ CHOICES = {
     "val": ("split", "data"),
     "order": ("file", "sorted", "shuffled"),
     "step": ("data", "prep", "build", "fit", "eval", "save"),
+    "att_part": ("steps", "heads", "explain", "positions", "transformer"),
 }
 MAX_PER_FEATURE = 512  # values in a per-feature γ or β list
 
@@ -210,6 +232,19 @@ class Settings:
     split: float = 0.2  # validation_split, or the held-out share with val="data"
     val: str = "split"  # validation_split from the end, or a held-out validation_data
     review: str = DEFAULT_REVIEW["en"]  # a sentence for model.predict
+    # The Attention & Transformer page (link names in SCOPES["attention"]: part, d, heads, …)
+    att_part: str = "steps"  # which part is open
+    att_d: int = 16  # the model width D
+    att_heads: int = 4  # H; must divide att_d
+    scaled: bool = True  # scores divided by √Dh
+    pe: bool = True  # sinusoidal positional encoding added to the token embeddings
+    shuffle: bool = False  # the positions part: the same words in a seeded random order
+    head: int = 1  # the head looked at, 1..H
+    qi: int = 0  # the explained cell: query token (its index on the axes) …
+    kj: int = 0  # … and key token
+    line: int = 1  # the sentence shown when the text has several lines (1..B)
+    source: str = DEFAULT_SOURCE  # the encoder's sentence(s)
+    target: str = DEFAULT_TARGET  # the decoder's sentence(s), one per source line
     # Controls the lesson link hides (`hide=d,heads`): not drawn, their settings still apply
     hide: tuple[str, ...] = ()
 
@@ -233,7 +268,7 @@ class Notice:
 
 
 DEFAULTS = Settings()
-BOOLS = {"train", "causal", "present", "bn", "morph"}
+BOOLS = {"train", "causal", "present", "bn", "morph", "scaled", "pe", "shuffle"}
 INTS = {
     "seed",
     "d",
@@ -252,6 +287,12 @@ INTS = {
     "fit_units",
     "epochs",
     "fit_batch",
+    "att_d",
+    "att_heads",
+    "head",
+    "qi",
+    "kj",
+    "line",
 }
 STRS = set(MAX_SHORT_TEXT)
 FLOATS = {
@@ -307,12 +348,19 @@ def _largest_divisor_up_to(width: int, wanted: int) -> int:
 
 
 def fit_divisors(settings: Settings) -> Settings:
-    """The same settings with heads that divide the attention width and groups that divide D."""
+    """The same settings with heads that divide the attention width and groups that divide D
+    (and the attention page's heads that divide its D, its head one of them)."""
     width = heads_width(settings)
     if width % settings.heads:
         settings = replace(settings, heads=_largest_divisor_up_to(width, settings.heads))
     if settings.d % settings.groups:
         settings = replace(settings, groups=_largest_divisor_up_to(settings.d, settings.groups))
+    if settings.att_d % settings.att_heads:
+        settings = replace(
+            settings, att_heads=_largest_divisor_up_to(settings.att_d, settings.att_heads)
+        )
+    if settings.head > settings.att_heads:
+        settings = replace(settings, head=settings.att_heads)
     return settings
 
 
@@ -434,6 +482,10 @@ def parse_query(
         notices.append(Notice("heads", str(settings.heads), "heads"))
     if fitted.groups != settings.groups:
         notices.append(Notice("groups", str(settings.groups), "groups"))
+    if fitted.att_heads != settings.att_heads:
+        notices.append(Notice("att_heads", str(settings.att_heads), "heads"))
+    if fitted.head != settings.head:
+        notices.append(Notice("head", str(settings.head), "head"))
     notices = [replace(n, name=link_name.get(n.name, n.name)) for n in notices]
     return fitted, notices
 

@@ -103,11 +103,59 @@ def test_decoder_block_matches_torch(randomize, train):
             tgt_is_causal=True,
             memory_key_padding_mask=memory_padding,
         )
-        out, trace = block(target, memory, memory_key_padding_mask=memory_padding)
+        out, trace = block(target, memory, causal=True, memory_key_padding_mask=memory_padding)
     torch.testing.assert_close(out, expected)
     assert trace.cross_attention.weights.shape == (2, 2, 4, 6)
     assert (trace.self_attention.weights.triu(diagonal=1) == 0).all()
     assert block.param_count() == sum(p.numel() for p in module.parameters())
+
+
+@pytest.mark.parametrize("train", [False, True])
+def test_decoder_block_with_default_arguments_matches_torch_with_default_arguments(
+    randomize, train
+):
+    # nn.TransformerDecoderLayer applies no mask unless given one, and so does the block:
+    # from_torch(layer)(tgt, memory) is layer(tgt, memory).
+    module = nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True).train(train)
+    randomize(module, 3)
+    block = TransformerDecoderBlock.from_torch(module)
+    target, memory = _x(T=4, seed=7), _x(T=6, seed=8)
+    with torch.no_grad():
+        expected = module(target, memory)
+        out, trace = block(target, memory)
+        causal_out, _ = block(target, memory, causal=True)
+    torch.testing.assert_close(out, expected)
+    assert (trace.self_attention.weights.triu(diagonal=1) > 0).any()  # later tokens are read
+    assert not torch.allclose(causal_out, expected)  # the causal mask is a real difference
+
+
+def test_decoder_block_with_target_padding_matches_torch(randomize):
+    module = randomize(nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True), 4)
+    module.eval()
+    block = TransformerDecoderBlock.from_torch(module)
+    target, memory = _x(T=4, seed=9), _x(T=6, seed=10)
+    target_padding = torch.tensor([[True, False, False, False], [False] * 4])
+    memory_padding = torch.tensor([[True, True, False, False, False, False], [False] * 6])
+    with torch.no_grad():
+        expected = module(
+            target,
+            memory,
+            tgt_mask=causal_mask(4),
+            tgt_is_causal=True,
+            tgt_key_padding_mask=target_padding,
+            memory_key_padding_mask=memory_padding,
+        )
+        out, trace = block(
+            target,
+            memory,
+            causal=True,
+            key_padding_mask=target_padding,
+            memory_key_padding_mask=memory_padding,
+        )
+    # The first target row is padding and causal: its query sees nothing, where PyTorch gives NaN.
+    torch.testing.assert_close(out[1], expected[1])
+    torch.testing.assert_close(out[0, 1:], expected[0, 1:])
+    assert (trace.cross_attention.weights[0, :, :, :2] == 0).all()
 
 
 def test_post_norm_only():
