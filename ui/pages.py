@@ -83,6 +83,6 @@ PAGES = (
         "nav.attention",
         ":material/center_focus_strong:",
         "attention",
-        (MainSlider("att_d"), MainSlider("qi", (("part", "explain"),))),
+        (MainSlider("att_d"), MainSlider("qi", (("att_part", "explain"),))),
     ),
 )

@@ -109,6 +109,10 @@ def _reset() -> None:
                 "causal",
                 "stack",
                 "seed",
+                "att_d",
+                "att_heads",
+                "scaled",
+                "pe",
             )
             if name not in settings.hide
         }

@@ -149,7 +149,7 @@ def size_controls() -> None:
     with c2:
         widget(
             st.segmented_control,
-            t("attention.heads"),
+            t("control.heads"),
             "att_heads",
             options=_with(head_options(s.att_d), s.att_heads),
             help=t("attention.heads_help", d=s.att_d),

@@ -405,3 +405,61 @@ def test_the_review_sentence_follows_the_language_unless_typed():
     assert settings.with_lang("en").review == DEFAULT_REVIEW["en"]
     typed = replace(settings, review="좋아요")
     assert typed.with_lang("en").review == "좋아요"
+
+
+# ------------------------------------------------------------- the Attention & Transformer page
+# Its `d` and `heads` are its own (heads must divide its D, not the width Follow's stack hands its
+# attention), as are `part`, `query` and `key`.
+
+
+def test_the_attention_pages_names_are_its_own_settings():
+    query = {"part": "explain", "d": "64", "heads": "8", "query": "3", "key": "1", "head": "2",
+             "scaled": "0", "pe": "0", "shuffle": "1", "line": "2", "causal": "1",
+             "source": "나는 학생이다", "target": "i am a student"}  # fmt: skip
+    settings, notices = parse_query(query, "attention")
+    assert notices == []
+    assert (settings.att_part, settings.att_d, settings.att_heads) == ("explain", 64, 8)
+    assert (settings.qi, settings.kj, settings.head, settings.line) == (3, 1, 2, 2)
+    assert (settings.scaled, settings.pe, settings.shuffle, settings.causal) == (
+        False,
+        False,
+        True,
+        True,
+    )
+    assert (settings.source, settings.target) == ("나는 학생이다", "i am a student")
+    for name in ("d", "heads", "part"):  # the other pages' settings of those names stay put
+        assert getattr(settings, name) == getattr(DEFAULTS, name)
+    assert to_query(settings, "attention") == query
+    assert parse_query(to_query(settings, "attention"), "attention") == (settings, [])
+
+
+def test_the_attention_pages_heads_divide_its_own_width_and_the_head_is_one_of_them():
+    settings, notices = parse_query({"d": "12", "heads": "8", "head": "9"}, "attention")
+    assert (settings.att_d, settings.att_heads, settings.head) == (12, 6, 6)
+    assert [(n.name, n.value, n.reason) for n in notices] == [
+        ("heads", "8", "heads"),
+        ("head", "9", "head"),
+    ]
+    # The Follow page's heads are untouched by the attention page's width.
+    assert settings.heads == DEFAULTS.heads
+    for lang in ("en", "ko"):
+        assert "{value}" in catalog(lang)["notice.head"]
+
+
+@pytest.mark.parametrize(
+    "name, raw, reason",
+    [
+        ("part", "tokenizer", "invalid"),
+        ("d", "0", "range"),
+        ("heads", "two", "invalid"),
+        ("query", "-1", "range"),
+        ("key", "512", "range"),
+        ("head", "0", "range"),
+        ("line", "65", "range"),
+        ("scaled", "maybe", "invalid"),
+    ],
+)
+def test_a_bad_attention_value_falls_back_with_a_notice_under_its_link_name(name, raw, reason):
+    settings, notices = parse_query({name: raw}, "attention")
+    assert [(n.name, n.value, n.reason) for n in notices] == [(name, raw, reason)]
+    assert settings == parse_query({}, "attention")[0]
