@@ -34,6 +34,8 @@ def _build(name, w=None, presentation=False):
         return _build_gradients(name, w, presentation)
     if name in TRAINING_BUILDERS:
         return _build_training(name, w, presentation)
+    if name in ATTENTION_BUILDERS:
+        return _build_attention(name, w, presentation)
     if name == "token_heatmap":
         return viz.token_heatmap(
             VALUES,
@@ -379,8 +381,67 @@ TRAINING_BUILDERS = [
     "confusion_matrix",
 ]
 
+
+def _build_attention(name, w, presentation):
+    """viz.attention's builders (the step-by-step part of the Attention page)."""
+    if name == "qkv_heatmaps":
+        return viz.qkv_heatmaps(
+            [(w(), VALUES), ("K", -VALUES), ("V", VALUES / 2)],
+            TOKENS,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "score_heatmap":
+        return viz.score_heatmap(
+            VALUES @ VALUES.T,
+            TOKENS,
+            TOKENS,
+            hidden=np.triu(np.ones((3, 3), dtype=bool), 1),
+            hidden_name=w(),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "heads_heatmap":
+        return viz.heads_heatmap(
+            np.hstack([VALUES, -VALUES]),
+            TOKENS,
+            head_width=2,
+            head_names=[w(), "h2"],
+            chosen=1,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "entropy_bars":
+        return viz.entropy_bars(
+            np.array([0.0, 0.6, 1.0]),
+            np.array([0.0, 0.1, 0.05]),
+            TOKENS,
+            maximum=np.log(np.array([1.0, 2.0, 3.0])),
+            scaled_name=w(),
+            unscaled_name=w(),
+            max_name=w(),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+ATTENTION_BUILDERS = ["qkv_heatmaps", "score_heatmap", "heads_heatmap", "entropy_bars"]
+
 # Every builder the house rules are checked on, and the viz module that defines it.
 BUILDERS = CORE_BUILDERS + TEXT_BUILDERS + GRADIENT_BUILDERS + TRAINING_BUILDERS
+BUILDERS += ATTENTION_BUILDERS
 
 
 def strings(node):

@@ -6,6 +6,7 @@ plotly as float32 numpy arrays, which plotly ships to the browser as typed array
 are escaped and made unique as `"i · token"`. Imports only plotly and numpy.
 """
 
+from .attention import entropy_bars, heads_heatmap, qkv_heatmaps, score_heatmap
 from .charts import feature_bars, histogram_with_marker, norm_stats_bars, shape_flow
 from .gradients import (
     activation_histograms,
@@ -54,9 +55,11 @@ __all__ = [
     "base_layout",
     "clip_bars",
     "confusion_matrix",
+    "entropy_bars",
     "feature_bars",
     "font_size",
     "gate_heatmaps",
+    "heads_heatmap",
     "histogram_with_marker",
     "history_curves",
     "label",
@@ -71,8 +74,10 @@ __all__ = [
     "padded_grid",
     "part_bars",
     "probability_bar",
+    "qkv_heatmaps",
     "row_labels",
     "score_bars",
+    "score_heatmap",
     "shape_flow",
     "similarity_heatmap",
     "step_lines",

@@ -125,6 +125,11 @@ def test_viz_exports_exactly_its_api():
             "time_norms",
             "token_heatmap",
             "word_index_bars",
+            # viz.attention (the Attention page's step by step)
+            "entropy_bars",
+            "heads_heatmap",
+            "qkv_heatmaps",
+            "score_heatmap",
         ]
     )
     for name in viz.__all__:
