@@ -36,6 +36,8 @@ def _build(name, w=None, presentation=False):
         return _build_training(name, w, presentation)
     if name in ATTENTION_BUILDERS:
         return _build_attention(name, w, presentation)
+    if name in POSITIONS_BUILDERS:
+        return _build_positions(name, w, presentation)
     if name == "token_heatmap":
         return viz.token_heatmap(
             VALUES,
@@ -442,6 +444,43 @@ ATTENTION_BUILDERS = ["qkv_heatmaps", "score_heatmap", "heads_heatmap", "entropy
 # Every builder the house rules are checked on, and the viz module that defines it.
 BUILDERS = CORE_BUILDERS + TEXT_BUILDERS + GRADIENT_BUILDERS + TRAINING_BUILDERS
 BUILDERS += ATTENTION_BUILDERS
+
+
+def _build_positions(name, w, presentation):
+    """viz.positions' builders (the positions part of the Attention page)."""
+    if name == "position_waves":
+        x = np.linspace(0.0, 4.0, 9)
+        return viz.position_waves(
+            x,
+            np.stack([np.sin(x), np.cos(x)], axis=1),
+            [w(), "cos"],
+            marks=np.stack([np.sin(np.arange(3.0)), np.cos(np.arange(3.0))], axis=1),
+            mark_labels=TOKENS,
+            band_name=w(),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            presentation=presentation,
+        )
+    if name == "paired_heatmaps":
+        return viz.paired_heatmaps(
+            VALUES,
+            VALUES[::-1],
+            TOKENS,
+            TOKENS[::-1],
+            left_name=w(),
+            right_name=w(),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+POSITIONS_BUILDERS = ["position_waves", "paired_heatmaps"]
+BUILDERS += POSITIONS_BUILDERS
 
 
 def strings(node):

@@ -18,6 +18,7 @@ from .gradients import (
 )
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
 from .lessons import norm_axes_diagram, step_lines
+from .positions import paired_heatmaps, position_waves
 from .text import (
     onehot_lookup,
     padded_grid,
@@ -72,7 +73,9 @@ __all__ = [
     "onehot_lookup",
     "oov_curve",
     "padded_grid",
+    "paired_heatmaps",
     "part_bars",
+    "position_waves",
     "probability_bar",
     "qkv_heatmaps",
     "row_labels",
