@@ -236,6 +236,7 @@ def score_heatmap(
         bottom_title=bool(x_title),
         right=theme.colorbar_room(theme.number_labels(lo, hi), presentation=presentation),
     )
+    layout["height"] += layout["margin"]["b"]  # the cells keep their size under long words
     return theme.figure(traces, layout=layout)
 
 
