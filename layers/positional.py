@@ -62,12 +62,13 @@ class PositionalEncoding(Layer):
             raise ValueError(f"base must be a number > 1, got {base!r}")
         self.base = float(base)
         # A buffer, not a parameter: nothing here is learned (param_count() is 0).
-        self.register_buffer("table", sinusoidal_table(max_len, d_model, self.base), persistent=False)
+        table = sinusoidal_table(max_len, d_model, self.base)  # (max_len, D)
+        self.register_buffer("table", table, persistent=False)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, PositionalTrace]:
         check_shape(x, ("B", "T", self.d_model), "PositionalEncoding")
         B, T, D = x.shape
-        if T > self.max_len:
+        if self.max_len < T:  # more tokens than positions kept
             raise ValueError(
                 f"PositionalEncoding holds {self.max_len} positions and got {T} tokens; "
                 f"build it with max_len ≥ {T}"

@@ -22,6 +22,7 @@ from . import theme
 # Colour-blind-safe and distinct on a washed-out projector: the fast pair first.
 WAVE_COLORS = ("#2166ac", "#d6604d", "#1b7837", "#762a83", "#e08214", "#4d4d4d")
 BAND_COLOR = "rgba(120, 120, 120, 0.12)"
+BAND_LEGEND_COLOR = "rgba(120, 120, 120, 0.35)"  # the band's square: a little darker to be seen
 
 
 @theme.memo
@@ -66,7 +67,7 @@ def position_waves(
             )
         )
     last = float(x.max()) if count else 0.0
-    shapes, annotations = [], []
+    shapes = []
     if marks is not None:
         dots = theme.as_float32(marks, ndim=2, what="marks")
         tokens, columns = dots.shape
@@ -111,18 +112,18 @@ def position_waves(
                     "layer": "below",
                 }
             )
-            annotations.append(
-                {
-                    "text": theme.label(band_name),
-                    "xref": "x",
-                    "x": -0.5,
-                    "xanchor": "left",
-                    "yref": "paper",
-                    "y": 0.0,
-                    "yanchor": "bottom",
-                    "showarrow": False,
-                    "font": {"size": size - 2, "color": "#555555"},
-                }
+            # Named in the legend (a grey square), where no curve or dot can cover the name.
+            nothing = np.array([np.nan], dtype=np.float32)
+            traces.append(
+                dict(
+                    type="scatter",
+                    mode="markers",
+                    x=nothing,
+                    y=nothing,
+                    name=theme.label(band_name),
+                    marker={"color": BAND_LEGEND_COLOR, "size": 14, "symbol": "square"},
+                    hoverinfo="skip",
+                )
             )
     layout = theme.base_layout(
         title=title, height=theme.chart_height(presentation), presentation=presentation
@@ -134,9 +135,9 @@ def position_waves(
         yaxis=theme.value_axis(y_title, presentation, range=[-1.1, 1.1], dtick=0.5),
         legend=theme.legend_above(size, side="left"),
         shapes=shapes,
-        annotations=annotations,
     )
-    room = theme.legend_room([theme.label(n) for n in names], size)  # the legend, above
+    legend = [*names, band_name] if shapes else names
+    room = theme.legend_room([theme.label(n) for n in legend], size)  # the legend, above
     layout["margin"]["t"] += room
     layout["height"] += room
     theme.fit_margins(

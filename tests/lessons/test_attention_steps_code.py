@@ -8,6 +8,7 @@ import pytest
 import torch
 from program_support import run
 
+from layers.attention import row_entropy
 from lessons.attention.common import attention_run
 from lessons.attention.steps import lesson_numbers
 from lessons.attention.steps_code import keras_flat, program_files, steps_programs
@@ -134,3 +135,14 @@ def test_keras_program_loads_the_pages_downloads_when_large(keras, tmp_path, mon
     np.testing.assert_allclose(
         printed_row(printed), result.scaled.weights[b, h, -1].numpy(), atol=6e-5
     )
+
+
+@pytest.mark.parametrize("case", ["default", "batch, causal, no positions"])
+def test_the_lessons_entropy_is_the_layers_row_entropy(case):
+    _, result, b, h, _ = page(**CASES[case])
+    numbers = lesson_numbers(result, b, h)
+    for scaled in (True, False):
+        expected = row_entropy(result.trace(scaled).weights[b, h]).numpy()
+        np.testing.assert_allclose(numbers.entropy[scaled], expected, rtol=1e-5, atol=1e-6)
+    visible = (~result.scaled.mask[b, 0]).sum(dim=-1).double().numpy()
+    np.testing.assert_allclose(numbers.maximum, np.log(np.maximum(visible, 1)), rtol=1e-6)

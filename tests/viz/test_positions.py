@@ -26,7 +26,7 @@ def waves(tokens=3, span=8.0, **kw):
 def test_each_feature_is_a_line_with_its_dots_at_the_tokens_positions():
     fig = waves()
     lines = [t for t in fig.data if t.mode == "lines"]
-    dots = [t for t in fig.data if t.mode == "markers"]
+    dots = [t for t in fig.data if t.mode == "markers" and t.name != "sentence"]
     assert [t.name for t in lines] == ["0 sin", "1 cos", "2 sin"]
     np.testing.assert_allclose(lines[0].y, np.sin(np.linspace(0, 8, 33)), atol=1e-6)
     assert lines[0].y.dtype == np.float32
@@ -42,10 +42,11 @@ def test_the_band_marks_the_sentence_only_when_the_lines_run_past_it():
     fig = waves(tokens=3, span=8.0)
     (band,) = fig.layout.shapes
     assert (band.x0, band.x1) == (-0.5, 2.5)
-    assert fig.layout.annotations[0].text == "sentence"
+    (legend,) = [t for t in fig.data if t.name == "sentence"]  # the band's name, in the legend
+    assert legend.showlegend is not False and np.isnan(legend.x).all()
     whole = waves(tokens=9, span=8.0)  # the sentence covers every position drawn
     assert not whole.layout.shapes
-    assert not whole.layout.annotations
+    assert "sentence" not in [t.name for t in whole.data]
 
 
 def test_the_value_axis_is_the_tables_whole_range():
