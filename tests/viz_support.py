@@ -38,6 +38,8 @@ def _build(name, w=None, presentation=False):
         return _build_attention(name, w, presentation)
     if name in POSITIONS_BUILDERS:
         return _build_positions(name, w, presentation)
+    if name in TRANSFORMER_BUILDERS:
+        return _build_transformer(name, w, presentation)
     if name == "token_heatmap":
         return viz.token_heatmap(
             VALUES,
@@ -481,6 +483,39 @@ def _build_positions(name, w, presentation):
 
 POSITIONS_BUILDERS = ["position_waves", "paired_heatmaps"]
 BUILDERS += POSITIONS_BUILDERS
+
+
+def _build_transformer(name, w, presentation):
+    """viz.transformer's builders (the encoder & decoder part of the Attention page)."""
+    if name == "encoder_decoder_flow":
+        return viz.encoder_decoder_flow(
+            [(w(), "(B, S)\n(1, 3)"), ("memory", w())],
+            [("ids", "(B, T)"), ("self", "(1, 4, 2, 2)"), (w(), "(1, 4, 2, 3)")],
+            cross=2,
+            encoder_name=w(),
+            decoder_name="Decoder",
+            memory_name=w(),
+            title=w(),
+            presentation=presentation,
+        )
+    if name == "masked_attention_heatmap":
+        return viz.masked_attention_heatmap(
+            WEIGHTS,
+            TOKENS,
+            TOKENS,
+            hidden=np.triu(np.ones((3, 3), dtype=bool), 1),
+            hidden_name=w(),
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+TRANSFORMER_BUILDERS = ["encoder_decoder_flow", "masked_attention_heatmap"]
+BUILDERS += TRANSFORMER_BUILDERS
 
 
 def strings(node):

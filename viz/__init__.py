@@ -45,6 +45,7 @@ from .training import (
     part_bars,
     probability_bar,
 )
+from .transformer import encoder_decoder_flow, masked_attention_heatmap
 
 __all__ = [
     "DIVERGING",
@@ -56,6 +57,7 @@ __all__ = [
     "base_layout",
     "clip_bars",
     "confusion_matrix",
+    "encoder_decoder_flow",
     "entropy_bars",
     "feature_bars",
     "font_size",
@@ -68,6 +70,7 @@ __all__ = [
     "length_histogram",
     "loss_curves",
     "mask_heatmap",
+    "masked_attention_heatmap",
     "norm_axes_diagram",
     "norm_stats_bars",
     "onehot_lookup",
