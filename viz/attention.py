@@ -3,7 +3,8 @@
 `qkv_heatmaps` puts a head's queries, keys and values, (T, Dh) each, side by side on one shared
 diverging scale, so the same colour is the same number in all three. `score_heatmap` draws a
 (T, S) grid of signed scores, queries down the side and keys along the bottom, with the cells a
-mask hides painted in the mask's dark grey (they become −∞ before the softmax). `heads_heatmap`
+mask hides painted in the mask's dark grey (they become −∞ before the softmax); unsigned, the
+same grid of weights from 0. `heads_heatmap`
 is a token × feature heatmap cut into the heads' blocks of Dh features, each named above its
 block, one of them outlined. `entropy_bars` compares each query's attention entropy with and
 without the ÷√Dh, against the most a row can have, ln(visible keys).
@@ -133,6 +134,7 @@ def score_heatmap(
     *,
     hidden: ArrayLike | None = None,
     hidden_name: str = "hidden",
+    signed: bool = True,
     title: str | None = None,
     x_title: str = "",
     y_title: str = "",
@@ -140,11 +142,13 @@ def score_heatmap(
     zrange: tuple[float, float] | None = None,
     presentation: bool = False,
 ) -> go.Figure:
-    """(T, S) signed scores, queries down the side, keys along the bottom, square cells.
+    """(T, S) scores, queries down the side, keys along the bottom, square cells as large as the
+    rows of a token heatmap (the bottom's words get their own room).
 
     `hidden` (T, S) bool marks the cells a mask hides: they are painted dark grey (named
     `hidden_name` above the plot and on hover) and left out of the colour range, which is
-    ± the largest visible |score| unless `zrange` is given.
+    ± the largest visible |score| unless `zrange` is given. `signed=False` draws values from 0
+    (attention weights) on the sequential scale, from 0 to the largest value or to `zrange`.
     """
     z = theme.as_float32(scores, ndim=2, what="scores")
     queries, keys = z.shape
@@ -156,7 +160,12 @@ def score_heatmap(
         if mask.shape != z.shape:
             raise ValueError(f"hidden has shape {mask.shape}; pass one per score, {z.shape}")
     shown = np.where(mask, np.float32(np.nan), z).astype(np.float32)
-    lo, hi = _symmetric([shown], zrange)
+    if signed:
+        lo, hi = _symmetric([shown], zrange)
+        colors = _diverging(lo, hi)
+    else:
+        lo, hi = theme.check_range(zrange) if zrange else (0.0, theme.upper_limit(shown))
+        colors = {"zmin": lo, "zmax": hi, "colorscale": theme.SEQUENTIAL_SCALE}
     x, y = theme.row_labels(key_labels), theme.row_labels(query_labels)
     size = theme.font_size(presentation)
     traces = [
@@ -165,7 +174,7 @@ def score_heatmap(
             z=shown,
             x=x,
             y=y,
-            **_diverging(lo, hi),
+            **colors,
             colorbar=theme.colorbar(presentation=presentation),
             hovertemplate=_hover(y_title, x_title, hover_name, "%{z:.4f}"),
             hoverongaps=False,
@@ -367,6 +376,7 @@ def entropy_bars(
     query_labels: Sequence[str],
     *,
     maximum: ArrayLike,
+    start: int = 0,
     scaled_name: str = "scaled",
     unscaled_name: str = "unscaled",
     max_name: str = "max",
@@ -376,7 +386,9 @@ def entropy_bars(
     presentation: bool = False,
 ) -> go.Figure:
     """Each query's attention entropy (nats) with and without ÷√Dh, as paired bars, and the most
-    its row can have, ln(visible keys), as a dashed step line over them."""
+    its row can have, ln(visible keys), as a dashed step line over them. The queries are labelled
+    `"i · token"` from i = `start`, so that a sentence's words keep their positions after padding.
+    """
     with_scale = theme.as_float32(scaled, ndim=1, what="scaled")
     without = theme.as_float32(unscaled, ndim=1, what="unscaled")
     top = theme.as_float32(maximum, ndim=1, what="maximum")
@@ -384,7 +396,10 @@ def entropy_bars(
     for name, array in (("scaled", with_scale), ("unscaled", without), ("maximum", top)):
         if len(array) != count:
             raise ValueError(f"{name} has {len(array)} values for {count} queries; one per query")
-    x = theme.row_labels(query_labels)
+    x = [
+        f"{int(start) + i} · {name.split(' · ', 1)[1]}"
+        for i, name in enumerate(theme.row_labels(query_labels))
+    ]
     size = theme.font_size(presentation)
 
     def hover(name: str) -> str:

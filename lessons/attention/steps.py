@@ -344,15 +344,21 @@ def _root_lesson(s: Settings, run: AttentionRun, b: int, h: int, labels: list[st
             t("attention.steps.saturated", Dh=Dh, raw_top=f"{numbers.top[False]:.0%}"),
             icon=":material/warning:",
         )
-    rows = min(len(labels), SHOWN)
-    if rows < len(labels):
-        st.caption(t("attention.steps.entropy_sliced", rows=rows, total=len(labels)))
+    # The sentence's own tokens as queries ("pre" padding puts them last), as the numbers above.
+    first = int(run.batch.padding_mask[b].sum())
+    real = slice(first, first + SHOWN)
+    count = len(labels) - first
+    if first:
+        st.caption(t("attention.steps.entropy_real", n=first))
+    if count > SHOWN:
+        st.caption(t("attention.steps.entropy_sliced", rows=SHOWN, total=count))
     chart(
         viz.entropy_bars(
-            numbers.entropy[True][:rows],
-            numbers.entropy[False][:rows],
-            labels[:rows],
-            maximum=numbers.maximum[:rows],
+            numbers.entropy[True][real],
+            numbers.entropy[False][real],
+            labels[real],
+            start=first,
+            maximum=numbers.maximum[real],
             scaled_name=t("attention.steps.with_root"),
             unscaled_name=t("attention.steps.without_root"),
             max_name=t("attention.steps.max_entropy"),
@@ -399,11 +405,15 @@ def _softmax_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: li
         r"w_{ij} = \frac{e^{s_{ij}}}{\sum_{k} e^{s_{ik}}}",
     )
     rows, cols = _cut(T, S)
+    # Probabilities on the fixed 0 … 1 scale (the same colour is the same weight whatever the
+    # switch or the head), in cells as large as the scores' above.
     chart(
-        viz.attention_heatmap(
+        viz.score_heatmap(
             f32(trace.weights[b, h, :rows, :cols]),
             labels[:rows],
             labels[:cols],
+            signed=False,
+            zrange=(0.0, 1.0),
             title=t("attention.steps.softmax_chart", h=h + 1),
             x_title=t("axis.key"),
             y_title=t("axis.query"),

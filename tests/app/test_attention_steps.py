@@ -127,6 +127,12 @@ def test_several_lines_make_a_batch_with_a_padding_mask():
     assert translate("en", "attention.steps.mask_padding", n=3) in shown
     badge = "x (B, T, D) = (3, 6, 16)"
     assert badge in shown
+    # the entropy of the sentence's own three words, at their positions
+    bars = chart(at, "att_steps_entropy")["data"][0]
+    assert bars["x"] == ["3 · a", "4 · dog", "5 · barked"]
+    # the weights on the fixed 0 … 1 scale
+    weights = chart(at, "att_steps_weights")["data"][0]
+    assert (weights["zmin"], weights["zmax"]) == (0.0, 1.0)
     # the longest line has no padding, and the page says where to look
     at.select_slider(key="w_line").set_value(1).run()
     no_exception(at)

@@ -78,6 +78,24 @@ def test_scores_without_a_mask_are_one_trace_without_a_note():
         viz.score_heatmap(scores, ["a", "b"], ["a", "b"], hidden=np.zeros((2, 3), bool))
 
 
+def test_weights_are_drawn_from_0_on_the_sequential_scale():
+    weights = np.array([[1.0, 0.0], [0.25, 0.75]])
+    fig = viz.score_heatmap(weights, ["a", "b"], ["a", "b"], signed=False, zrange=(0.0, 1.0))
+    (trace,) = fig.data
+    assert (trace.zmin, trace.zmax, trace.zmid) == (0.0, 1.0, None)
+    assert trace.colorscale == tuple(tuple(c) for c in theme.SEQUENTIAL_SCALE)
+    np.testing.assert_array_equal(_f32(trace.z), weights.astype(np.float32))
+    fitted = viz.score_heatmap(weights / 2, ["a", "b"], ["a", "b"], signed=False).data[0]
+    assert (fitted.zmin, fitted.zmax) == (0.0, 0.5)  # up to the largest weight by default
+
+
+def test_score_cells_are_as_tall_as_token_rows_under_long_key_words():
+    words = ["a", "b", "internationalization"]
+    layout = viz.score_heatmap(np.eye(3), words, words).to_dict()["layout"]
+    plot = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    assert plot >= 3 * theme.ROW_PX[False]  # the key words' room is added, not taken
+
+
 def test_cross_attention_scores_take_other_key_labels():
     fig = viz.score_heatmap(np.zeros((2, 3)), ["q0", "q1"], ["k0", "k1", "k2"])
     assert list(fig.data[0].x) == ["0 · k0", "1 · k1", "2 · k2"]
@@ -136,6 +154,8 @@ def test_entropy_bars_pair_scaled_and_unscaled_under_the_maximum():
     assert bars_scaled.marker.color != bars_raw.marker.color
     with pytest.raises(ValueError, match="one per query"):
         viz.entropy_bars(scaled, unscaled[:2], TOKENS, maximum=top)
+    later = viz.entropy_bars(scaled, unscaled, TOKENS, maximum=top, start=4)
+    assert list(later.data[0].x) == ["4 · the", "5 · &lt;b&gt;cat&lt;/b&gt;", "6 · sat"]
 
 
 @pytest.mark.parametrize("presentation", [False, True])
