@@ -132,6 +132,9 @@ def test_viz_exports_exactly_its_api():
             "heads_heatmap",
             "qkv_heatmaps",
             "score_heatmap",
+            # viz.transformer (the Attention page's encoder and decoder)
+            "encoder_decoder_flow",
+            "masked_attention_heatmap",
         ]
     )
     for name in viz.__all__:
