@@ -38,6 +38,8 @@ def _build(name, w=None, presentation=False):
         return _build_attention(name, w, presentation)
     if name in POSITIONS_BUILDERS:
         return _build_positions(name, w, presentation)
+    if name in HEADS_BUILDERS:
+        return _build_heads(name, w, presentation)
     if name in TRANSFORMER_BUILDERS:
         return _build_transformer(name, w, presentation)
     if name == "token_heatmap":
@@ -483,6 +485,59 @@ def _build_positions(name, w, presentation):
 
 POSITIONS_BUILDERS = ["position_waves", "paired_heatmaps"]
 BUILDERS += POSITIONS_BUILDERS
+
+
+def _build_heads(name, w, presentation):
+    """viz.heads' builders (the heads and explain parts of the Attention page)."""
+    if name == "head_grid":
+        return viz.head_grid(
+            np.stack([WEIGHTS, WEIGHTS.T / WEIGHTS.T.sum(1, keepdims=True)]),
+            TOKENS,
+            TOKENS,
+            titles=[w(), "head 2"],
+            selected=1,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "cell_heatmap":
+        return viz.cell_heatmap(
+            WEIGHTS,
+            TOKENS,
+            TOKENS,
+            cell=(1, 0),
+            hidden=np.triu(np.ones((3, 3), dtype=bool), 1),
+            row_start=4,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            hidden_name=w(),
+            presentation=presentation,
+        )
+    if name == "weighted_sum":
+        return viz.weighted_sum(
+            WEIGHTS[1],
+            TOKENS,
+            VALUES[:, 0] * 0.5,
+            chosen=0,
+            hidden=np.array([False, False, True]),
+            title=w(),
+            weights_title=w(),
+            output_title=w(),
+            key_title=w(),
+            feature_title=w(),
+            chosen_name=w(),
+            hidden_name=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+HEADS_BUILDERS = ["head_grid", "cell_heatmap", "weighted_sum"]
+BUILDERS += HEADS_BUILDERS
 
 
 def _build_transformer(name, w, presentation):

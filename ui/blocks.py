@@ -14,7 +14,7 @@ from layers.stack import RECURRENT, BlockResult, StackResult
 from .i18n import t
 from .settings import Settings
 from .shell import chart_config
-from .state import current
+from .state import current, update
 
 MAX_ROWS = 128  # tokens shown in one heatmap; more cannot be read on a screen
 MAX_COLS = 128  # features shown
@@ -191,7 +191,9 @@ def inner_view(block: BlockResult, result: StackResult, b: int, settings: Settin
                 Dh=block.input.shape[-1] // weights.shape[1],
             )
         )
-        attention_panel(f32(weights[b]), labels, f"head{block.index}", present)
+        attention_panel(
+            f32(weights[b]), labels, f"head{block.index}", present, width=block.input.shape[-1]
+        )
     elif kind == "ffn":
         zeros = float((trace.activated[b] == 0).float().mean())
         st.markdown(t("block.ffn_inner", F=trace.hidden.shape[-1], zeros=f"{zeros:.0%}"))
@@ -200,9 +202,17 @@ def inner_view(block: BlockResult, result: StackResult, b: int, settings: Settin
         )
 
 
+def _open_heads(width: int, heads: int, head: int) -> None:
+    """Set the Attention page's width, heads and head to this block's, open at its heads part."""
+    update(att_part="heads", att_d=width, att_heads=heads, head=head)
+
+
 @st.fragment
-def attention_panel(weights: np.ndarray, labels: list[str], key: str, present: bool) -> None:
-    """Weights of one head (or their mean); a head click reruns only this panel."""
+def attention_panel(
+    weights: np.ndarray, labels: list[str], key: str, present: bool, *, width: int
+) -> None:
+    """Weights of one head (or their mean); a head click reruns only this panel. A link opens
+    every head of a layer this wide on the Attention page (its own model, the same text)."""
     H = weights.shape[0]
     options = [*range(H), "mean"]
     choice = st.segmented_control(
@@ -237,6 +247,18 @@ def attention_panel(weights: np.ndarray, labels: list[str], key: str, present: b
         ),
         f"{key}_chart",
     )
+    # A button, not st.page_link: a page link's query reaches the address bar but not this
+    # session's settings (read from the URL on a session's first run only), so the page would
+    # open at its old part and width. The callback sets them; the text stays the session's.
+    if st.button(
+        t("block.attention_link", H=H),
+        key=f"{key}_link",
+        icon=":material/grid_view:",
+        type="tertiary",
+        on_click=_open_heads,
+        args=(int(width), H, 1 if choice == "mean" else int(choice) + 1),
+    ):
+        st.switch_page("views/attention.py")
 
 
 def recurrent_view(block: BlockResult, labels: list[str], b: int, present: bool) -> None:

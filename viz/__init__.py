@@ -16,6 +16,7 @@ from .gradients import (
     time_norms,
     weight_histogram,
 )
+from .heads import cell_heatmap, head_grid, weighted_sum
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
 from .lessons import norm_axes_diagram, step_lines
 from .positions import paired_heatmaps, position_waves
@@ -55,6 +56,7 @@ __all__ = [
     "attention_heatmap",
     "auto_height",
     "base_layout",
+    "cell_heatmap",
     "clip_bars",
     "confusion_matrix",
     "encoder_decoder_flow",
@@ -62,6 +64,7 @@ __all__ = [
     "feature_bars",
     "font_size",
     "gate_heatmaps",
+    "head_grid",
     "heads_heatmap",
     "histogram_with_marker",
     "history_curves",
@@ -91,5 +94,6 @@ __all__ = [
     "time_norms",
     "token_heatmap",
     "weight_histogram",
+    "weighted_sum",
     "word_index_bars",
 ]

@@ -1,11 +1,209 @@
-"""PLACEHOLDER: replaced by the part's implementation."""
+"""All heads at once: every head's (T × S) map as small multiples on one 0..1 scale (like
+BertViz's model view), a head selector, the chosen head's map beside the heads' mean, and a
+one-line reading of how sharply each head looks.
+
+A head's rows are probability distributions over the keys, so one scale fits them all: the same
+colour is the same weight in every panel. Entropy says how spread a row is: 0 nats on one key,
+ln S spread evenly over S keys.
+"""
 
 from __future__ import annotations
 
-import streamlit as st
+import math
 
+import streamlit as st
+import torch
+
+import viz
+from layers.attention import row_entropy
+from ui.blocks import chart, f32
+from ui.controls import columns
+from ui.downloads import downloads
+from ui.i18n import t
+from ui.safe import md_escape
 from ui.settings import Settings
+from ui.shell import explain
+from ui.state import current, widget
+
+from .common import (
+    AttentionRun,
+    attention_run,
+    fits_budget,
+    has_words,
+    line_control,
+    real_tokens,
+    size_controls,
+)
+
+MAX_TOKENS = 128  # a full-size map shows at most this many queries and keys
+GRID_CELLS = 40_000  # the grid's cells over all heads: ~200 KB to the browser, still legible
+READ_QUERIES = 8  # queries named in the "reads most" line
+SEGMENTED_HEADS = 16  # up to this many heads the selector is a row of buttons
+SIDE_BY_SIDE = 24  # up to this many tokens the head's map and the mean stand side by side
+
+IDEA = (
+    r"\text{head}_h = \operatorname{softmax}\!\Big(\tfrac{Q_h K_h^{\top}}{\sqrt{D_h}}\Big) V_h,"
+    r"\qquad \operatorname{MultiHead}(x) = [\,\text{head}_1; \dots; \text{head}_H\,]\, W_o^{\top}"
+    r" + b_o"
+)
+
+
+def grid_tokens(heads: int, tokens: int) -> int:
+    """How many tokens each panel of the grid shows: all up to 128, fewer with many heads."""
+    fit = math.isqrt(GRID_CELLS // max(heads, 1))
+    return max(1, min(tokens, MAX_TOKENS, fit))
+
+
+def head_control(H: int) -> int:
+    """The head looked at (setting `head`, 1-based): buttons up to 16 heads, a slider above."""
+    options = list(range(1, H + 1))
+    if H <= SEGMENTED_HEADS:
+        widget(
+            st.segmented_control,
+            t("attention.heads.head"),
+            "head",
+            options=options,
+            format_func=lambda h: str(h),
+            to_widget=lambda h: min(max(int(h), 1), H),
+            help=t("attention.heads.head_help"),
+        )
+    else:
+        widget(
+            st.select_slider,
+            t("attention.heads.head"),
+            "head",
+            options=options,
+            format_func=lambda h: str(int(h)),
+            to_widget=lambda h: min(max(int(h), 1), H),
+            help=t("attention.heads.head_help"),
+        )
+    return min(max(current().head, 1), H)
+
+
+def scaled_control() -> None:
+    """Scores divided by √Dh, or not (shared with the other parts)."""
+    widget(st.toggle, t("attention.heads.scaled"), "scaled", help=t("attention.heads.scaled_help"))
+
+
+def line_and_scaled(run: AttentionRun) -> int:
+    """The sentence picker (several lines only) beside the √Dh switch; the sentence's index."""
+    if len(run.batch.tokens) < 2:
+        scaled_control()
+        return line_control(run)
+    c1, c2 = columns(("line", "scaled"), [3, 1.4])
+    with c1:
+        b = line_control(run)
+    with c2:
+        scaled_control()
+    return b
+
+
+def _reading(
+    run: AttentionRun, weights: torch.Tensor, b: int, h: int, labels: list[str]
+) -> tuple[str, str]:
+    """Two lines about head h (0-based): its mean entropy against the heads' average and an
+    even spread, and for each query the key it reads most."""
+    rows = real_tokens(run, b) or list(range(weights.shape[1]))
+    entropy = row_entropy(weights.double())[:, rows]  # (H, T) -> (H, rows)
+    visible = (weights[:, rows] > 0).sum(-1).clamp(min=1).double()  # (H, rows)
+    even = float(torch.log(visible[h]).mean())
+    sentence = t(
+        "attention.heads.entropy",
+        head=h + 1,
+        mine=f"{float(entropy[h].mean()):.3f}",
+        average=f"{float(entropy.mean()):.3f}",
+        even=f"{even:.3f}",
+    )
+    picks = []
+    for i in rows[:READ_QUERIES]:
+        row = weights[h, i]
+        if float(row.sum()) <= 0:  # every key hidden from this query
+            continue
+        j = int(row.argmax())
+        picks.append(
+            f"{i} · {md_escape(labels[i])} → {j} · {md_escape(labels[j])} ({float(row[j]):.2f})"
+        )
+    more = " …" if len(rows) > READ_QUERIES else ""
+    return sentence, t("attention.heads.reads_most", picks="; ".join(picks) + more)
 
 
 def heads_part(s: Settings) -> None:
-    st.write("heads")
+    explain(t("attention.heads.idea"), IDEA)
+    if not has_words(s) or not fits_budget(s):
+        return
+    size_controls()
+    run = attention_run(current())
+    s = current()
+    b = line_and_scaled(run)
+    s = current()
+    trace = run.trace(s.scaled)
+    weights = trace.weights[b]  # (H, T, S)
+    H, T, S = weights.shape
+    labels = run.batch.tokens[b]
+    st.markdown(
+        f":blue-badge[{t('attention.heads.badge_weights')} ({H}, {T}, {S})] "
+        f":blue-badge[H = {H}] :blue-badge[Dh = {run.layer.d_model // H}] "
+        + (f":gray-badge[{t('attention.heads.causal_badge')}]" if s.causal else "")
+        + ("" if s.scaled else f" :orange-badge[{t('attention.heads.unscaled_badge')}]")
+    )
+
+    head = min(max(s.head, 1), H)
+    n = grid_tokens(H, T)
+    if n < T:
+        st.caption(t("attention.heads.grid_sliced", n=n, T=T))
+    chart(
+        viz.head_grid(
+            f32(weights[:, :n, :n]),
+            labels[:n],
+            labels[:n],
+            titles=[t("attention.heads.head_n", n=h) for h in range(1, H + 1)],
+            selected=head - 1,
+            title=t("attention.heads.grid_title", H=H),
+            x_title=t("axis.key"),
+            y_title=t("axis.query"),
+            hover_name=t("axis.weight"),
+            presentation=s.present,
+        ),
+        "attention_heads_grid",
+    )
+    st.caption(t("attention.heads.grid_note"))
+
+    head = head_control(H)
+    sentence, reads = _reading(run, weights, b, head - 1, labels)
+    st.markdown(sentence)
+    st.markdown(reads)
+
+    m = min(T, MAX_TOKENS)
+    if T > MAX_TOKENS:
+        st.caption(t("attention.heads.sliced", n=m, T=T))
+    one = viz.attention_heatmap(
+        f32(weights[head - 1, :m, :m]),
+        labels[:m],
+        labels[:m],
+        title=t("attention.heads.head_title", head=head),
+        x_title=t("axis.key"),
+        y_title=t("axis.query"),
+        hover_name=t("axis.weight"),
+        presentation=s.present,
+    )
+    mean = viz.attention_heatmap(
+        f32(weights.mean(0)[:m, :m]),
+        labels[:m],
+        labels[:m],
+        title=t("attention.heads.mean_title", H=H),
+        x_title=t("axis.key"),
+        y_title=t("axis.query"),
+        hover_name=t("axis.weight"),
+        presentation=s.present,
+    )
+    if T <= SIDE_BY_SIDE:
+        left, right = st.columns(2)
+        with left:
+            chart(one, "attention_heads_head")
+        with right:
+            chart(mean, "attention_heads_mean")
+    else:
+        chart(one, "attention_heads_head")
+        chart(mean, "attention_heads_mean")
+    st.caption(t("attention.heads.mean_note"))
+    downloads("attention_weights", weights, "attention_heads_dl")

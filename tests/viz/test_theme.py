@@ -135,6 +135,10 @@ def test_viz_exports_exactly_its_api():
             # viz.transformer (the Attention page's encoder and decoder)
             "encoder_decoder_flow",
             "masked_attention_heatmap",
+            # viz.heads (the Attention page's all heads and explain a number)
+            "cell_heatmap",
+            "head_grid",
+            "weighted_sum",
         ]
     )
     for name in viz.__all__:
