@@ -14,8 +14,7 @@ from dataclasses import dataclass
 import streamlit as st
 import torch
 
-from layers import Embedding, MultiHeadAttention, PositionalEncoding, make_generator
-from layers import cost
+from layers import Embedding, MultiHeadAttention, PositionalEncoding, cost, make_generator
 from layers.attention import AttentionTrace
 from layers.stack import Batch, parse_stack, tokenize_batch
 from ui.compute import capped, over_budget
