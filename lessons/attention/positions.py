@@ -20,7 +20,7 @@ import torch
 
 import viz
 from layers import MultiHeadAttention, make_generator
-from ui.blocks import MAX_COLS, MAX_ROWS, chart, f32, heatmap, readable
+from ui.blocks import MAX_COLS, MAX_ROWS, chart, f32, readable
 from ui.code import LITERAL_LIMIT
 from ui.controls import columns
 from ui.downloads import downloads
@@ -45,6 +45,7 @@ from .common import (
 
 SHUFFLE_PURPOSE = "attention:shuffle"  # the generator purpose of the words' new order
 WAVE_SPAN = 64  # the waves are drawn over at least this many positions
+SHOWN_WORDS = 48  # words of a long line written out in the shuffle's two sentences
 WAVE_POINTS = 2048  # points per wave at most (eight per position up to 256 positions)
 EQUATION = (
     r"PE_{(pos,\,2i)} = \sin\!\Big(\frac{pos}{10000^{2i/D}}\Big),\qquad "
@@ -100,11 +101,12 @@ def shuffle_order(n: int, seed: int) -> list[int]:
 
 @dataclass(frozen=True)
 class ShuffleRun:
-    """One layer on one sentence and on its shuffled words, in float64."""
+    """One layer on one sentence and on its shuffled words, computed in float64; the outputs
+    kept in float32 for the figures and the download, the differences in float64."""
 
     order: list[int]  # word k of the shuffled sentence is word order[k]
-    original: torch.Tensor  # (n, D) outputs, the sentence's order
-    shuffled: torch.Tensor  # (n, D) outputs, the shuffled order
+    original: torch.Tensor  # (n, D) float32 outputs, the sentence's order
+    shuffled: torch.Tensor  # (n, D) float32 outputs, the shuffled order
     per_word: torch.Tensor  # (n,) max over features of |difference|, in the sentence's order
     difference: float  # max |shuffled[k] − original[order[k]]|
 
@@ -132,15 +134,18 @@ def shuffle_outputs(
     gap = (out_shuffled - out[order]).abs().amax(dim=1)  # (n,) word order[k] in row k
     per_word = torch.zeros_like(gap).index_copy(0, torch.tensor(order, dtype=torch.long), gap)
     difference = float(gap.max()) if order else 0.0
-    return ShuffleRun(order, out, out_shuffled, per_word, difference)
+    return ShuffleRun(order, out.float(), out_shuffled.float(), per_word.float(), difference)
 
 
 def line_vectors(run: AttentionRun, b: int) -> tuple[list[str], list[int], torch.Tensor]:
     """The line's words, their ids and (n, D) token vectors, without the padding."""
     real = real_tokens(run, b)
+    if real and len(real) == real[-1] - real[0] + 1:
+        # Padding is "pre": the words are the row's last n places, a slice (no gather).
+        rows = slice(real[0], real[-1] + 1)
+        return run.batch.tokens[b][rows], run.batch.ids[b, rows].tolist(), run.embedded[b, rows]
     words = [run.batch.tokens[b][i] for i in real]
-    ids = [int(run.batch.ids[b, i]) for i in real]
-    return words, ids, run.embedded[b, real]
+    return words, run.batch.ids[b, real].tolist(), run.embedded[b, real]
 
 
 @st.cache_resource(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -204,18 +209,26 @@ def _formula(run: AttentionRun, T: int, D: int) -> None:
 
 def _table(s: Settings, run: AttentionRun, tokens: list[str]) -> None:
     T, D = run.table.shape
-    heatmap(
-        f32(run.table),
-        tokens,
-        key="positions_table",
-        title=t("attention.positions.table_title"),
-        zrange=(-1.0, 1.0),
-        y_title=t("attention.positions.position_token"),
+    table, labels = _sliced(f32(run.table), tokens)
+    chart(
+        # One panel of the shared-scale heatmaps: its feature axis keeps a few numbers apart
+        # even at 128 columns.
+        viz.qkv_heatmaps(
+            [("PE", table)],
+            labels,
+            title=t("attention.positions.table_title"),
+            x_title=t("axis.feature"),
+            y_title=t("attention.positions.position_token"),
+            hover_name=t("axis.value"),
+            zrange=(-1.0, 1.0),
+            presentation=s.present,
+        ),
+        "positions_table",
     )
     st.caption(t("attention.positions.table_note"))
     _formula(run, T, D)
     features = wave_features(D)
-    span = max(T, WAVE_SPAN)
+    span = min(max(T, WAVE_SPAN), MAX_ROWS)  # past 128 positions a fast wave is a grey blur
     x, curves = wave_curves(span, D, features)
     names = [
         t(
@@ -231,8 +244,8 @@ def _table(s: Settings, run: AttentionRun, tokens: list[str]) -> None:
             x,
             curves,
             names,
-            marks=f32(run.table[:, features]),
-            mark_labels=tokens,
+            marks=f32(run.table[:span, features]),
+            mark_labels=tokens[:span],
             band_name=t("attention.positions.band"),
             title=t("attention.positions.waves_title"),
             x_title=t("attention.positions.position"),
@@ -241,6 +254,8 @@ def _table(s: Settings, run: AttentionRun, tokens: list[str]) -> None:
         ),
         "positions_waves",
     )
+    if span < T:
+        st.caption(t("attention.positions.waves_sliced", shown=span, T=T))
     slow = features[-1]
     st.caption(
         t(
@@ -292,6 +307,14 @@ def _sum(s: Settings, run: AttentionRun, b: int, tokens: list[str]) -> None:
     )
 
 
+def _sentence(words: list[str]) -> str:
+    """The words as typed (escaped), the first SHOWN_WORDS of a long line and how many more."""
+    if len(words) <= SHOWN_WORDS:
+        return md_escape(" ".join(words))
+    more = t("attention.positions.more_words", count=len(words) - SHOWN_WORDS)
+    return md_escape(" ".join(words[:SHOWN_WORDS])) + f" … {more}"
+
+
 def _shuffle(s: Settings, run: AttentionRun, b: int) -> None:
     st.subheader(t("attention.positions.shuffle_header"))
     explain(t("attention.positions.shuffle_idea"))
@@ -307,8 +330,8 @@ def _shuffle(s: Settings, run: AttentionRun, b: int) -> None:
     order = result.order
     shuffled_words = [words[i] for i in order]
     st.markdown(
-        f"**{t('attention.positions.original_text')}:** {md_escape(' '.join(words))}  \n"
-        f"**{t('attention.positions.shuffled_text')}:** {md_escape(' '.join(shuffled_words))}"
+        f"**{t('attention.positions.original_text')}:** {_sentence(words)}  \n"
+        f"**{t('attention.positions.shuffled_text')}:** {_sentence(shuffled_words)}"
     )
     if n < len(run.batch.tokens[b]):
         st.caption(t("attention.positions.alone", n=n, last=n - 1))
@@ -331,6 +354,7 @@ def _shuffle(s: Settings, run: AttentionRun, b: int) -> None:
         ),
         "positions_shuffle",
     )
+    st.caption(t("attention.positions.moved_note", word=md_escape(shuffled_words[0]), was=order[0]))
     st.metric(t("attention.positions.max_diff"), f"{result.difference:.7f}")
     if s.causal:
         st.info(t("attention.positions.causal"), icon=":material/block:")
@@ -356,26 +380,31 @@ def _shuffle(s: Settings, run: AttentionRun, b: int) -> None:
     downloads("outputs_shuffled", result.shuffled, "positions_dl_shuffled")
 
 
-def _code(s: Settings, run: AttentionRun, b: int) -> None:
+def _programs(s: Settings, run: AttentionRun, b: int) -> tuple[str, str]:
     T, D = run.table.shape
     words, ids, vectors = line_vectors(run, b)
-    weights = stacked_weights(run.layer)
-    shown = show_code(
-        lambda: positions_code.programs(
-            words=words,
-            ids=ids,
-            vocab_size=run.batch.vocab_size,
-            d_model=D,
-            heads=s.att_heads,
-            causal=s.causal,
-            order=shuffle_order(len(words), s.seed),
-            cells=formula_cells(T, D),
-            seed=s.seed,
-            vectors=vectors,
-            weights=weights,
-        )
+    return positions_code.programs(
+        words=words,
+        ids=ids,
+        vocab_size=run.batch.vocab_size,
+        d_model=D,
+        heads=s.att_heads,
+        causal=s.causal,
+        order=shuffle_order(len(words), s.seed),
+        cells=formula_cells(T, D),
+        seed=s.seed,
+        vectors=vectors,
+        weights=stacked_weights(run.layer),
     )
-    if shown and max(vectors.numel(), weights.numel()) > LITERAL_LIMIT:
+
+
+def _code(s: Settings, run: AttentionRun, b: int) -> None:
+    # The programs and their files are made only while the panel is open.
+    if not show_code(lambda: _programs(s, run, b)):
+        return
+    _, _, vectors = line_vectors(run, b)
+    weights = stacked_weights(run.layer)
+    if max(vectors.numel(), weights.numel()) > LITERAL_LIMIT:
         st.caption(t("attention.positions.program_files"))
         downloads("token_vectors", vectors, "positions_dl_vectors")
         downloads("attention_weights", weights, "positions_dl_weights")

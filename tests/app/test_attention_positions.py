@@ -176,7 +176,12 @@ def test_512_tokens_show_a_readable_slice(app):
     assert len(z["y"]) == 128
     assert any("128" in c.value and "512" in c.value for c in at.caption)
     waves = chart(at, "positions_waves")["data"]
-    assert max(decode(waves[0]["x"])) == pytest.approx(511)
+    assert max(decode(waves[0]["x"])) == pytest.approx(127)  # past 128 a fast wave is a blur
+    dots = [trace for trace in waves if trace.get("mode") == "markers" and "text" in trace]
+    assert all(len(trace["text"]) == 128 for trace in dots)
+    assert said(at, "attention.positions.waves_sliced")
+    sentences = " ".join(m.value for m in at.markdown)
+    assert sentences.count("… (464 more words)") == 2  # the original and the shuffled line
     assert len(chart(at, "positions_shuffle")["data"][0]["y"]) == 128
     assert metric(at) == 0.0
 
@@ -195,3 +200,17 @@ def test_several_lines_pick_one_and_say_where_its_words_stand(app):
     at = part(app, text=text, line="9", shuffle="true")  # beyond the batch: the last line
     no_exception(at)
     assert len(chart(at, "positions_shuffle")["data"][0]["y"]) == 3
+
+
+def test_the_keras_programs_files_are_offered_only_when_it_needs_them(app):
+    at = part(app, d="48", heads="8")
+    keys = {button.key for button in at.get("download_button")}
+    assert "positions_dl_weights_npy" not in keys  # nothing made while the panel is closed
+    at.toggle(key="attention_code").set_value(True).run()
+    no_exception(at)
+    keys = {button.key for button in at.get("download_button")}
+    assert {"positions_dl_weights_npy", "positions_dl_vectors_npy"} <= keys  # 4·48² > literals
+    assert "np.load('attention_weights.npy')" in at.code[1].value
+    small = part(app)
+    small.toggle(key="attention_code").set_value(True).run()
+    assert "positions_dl_weights_npy" not in {b.key for b in small.get("download_button")}
