@@ -22,6 +22,7 @@ from . import theme
 # Colour-blind-safe and distinct on a washed-out projector: the fast pair first.
 WAVE_COLORS = ("#2166ac", "#d6604d", "#1b7837", "#762a83", "#e08214", "#4d4d4d")
 BAND_COLOR = "rgba(120, 120, 120, 0.12)"
+MIN_PAIR = {False: 300, True: 400}  # pixels: the pair's height at the fewest rows
 BAND_LEGEND_COLOR = "rgba(120, 120, 120, 0.35)"  # the band's square: a little darker to be seen
 
 
@@ -243,7 +244,10 @@ def paired_heatmaps(
         annotations.append(theme.panel_title(name, suffix, size))
     layout["annotations"] = annotations
     layout["margin"]["t"] += size + 12
-    layout["height"] = theme.auto_height(rows, presentation=presentation) + size
+    # A short sentence still gets a colorbar tall enough for its numbers not to touch.
+    layout["height"] = max(
+        theme.auto_height(rows, presentation=presentation) + size, MIN_PAIR[presentation]
+    )
     bar_room = theme.colorbar_room(theme.number_labels(lo, hi), presentation=presentation)
     theme.fit_margins(
         layout,

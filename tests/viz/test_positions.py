@@ -121,3 +121,12 @@ def test_pairs_refuse_mismatched_inputs_with_a_sentence():
         viz.paired_heatmaps(VALUES, VALUES[:2], ["a", "b", "c"], ["a", "b"])
     with pytest.raises(ValueError, match="row labels"):
         viz.paired_heatmaps(VALUES, VALUES, ["a", "b", "c"], ["a", "b"])
+
+
+def test_a_short_sentence_still_gets_room_for_its_colorbar():
+    fig = viz.paired_heatmaps(VALUES[:2], VALUES[:2], ["a", "b"], ["b", "a"])
+    assert fig.layout.height >= 300
+    projected = viz.paired_heatmaps(
+        VALUES[:2], VALUES[:2], ["a", "b"], ["b", "a"], presentation=True
+    )
+    assert projected.layout.height >= 400
