@@ -214,3 +214,10 @@ def test_the_keras_programs_files_are_offered_only_when_it_needs_them(app):
     small = part(app)
     small.toggle(key="attention_code").set_value(True).run()
     assert "positions_dl_weights_npy" not in {b.key for b in small.get("download_button")}
+
+
+def test_a_lesson_link_can_hide_the_switches_and_still_set_them(app):
+    at = part(app, hide="pe,shuffle", pe="false", shuffle="true")
+    no_exception(at)
+    assert {t.key for t in at.toggle} & {"w_pe", "w_shuffle"} == set()
+    assert metric(at) == 0.0  # the hidden switches' values still drive the part
