@@ -1,12 +1,13 @@
 """Figures for an encoder–decoder Transformer: the whole model's shapes, and masked attention maps.
 
-`encoder_decoder_flow` draws the model as two rows of boxes, the encoder above and the decoder
-below, each box named inside and its output shape beside it, with the encoder's last box (its
-memory) placed right above the decoder box that reads it (cross-attention) and an arrow between
-them: the one place where the two halves meet. `masked_attention_heatmap` draws (T, S) attention
-weights on the probability scale with the cells a mask hides painted in the mask's dark grey, so
-that "hidden by the causal or the padding mask" cannot be read as "a small weight". The weights
-underneath keep their values (0 where hidden), which is what hovering over a visible cell shows.
+`encoder_decoder_flow` draws the model as in the paper's figure: the encoder's boxes in a column
+on the left, the decoder's on the right, inputs at the bottom, each box with its name and output
+shape inside, and an amber arrow from the encoder's last box (its memory) into the decoder box
+that reads it (cross-attention): the one place where the two halves meet.
+`masked_attention_heatmap` draws (T, S) attention weights on the probability scale with the cells
+a mask hides painted in the mask's dark grey, so that "hidden by the causal or the padding mask"
+cannot be read as "a small weight". The weights underneath keep their values (0 where hidden),
+which is what hovering over a visible cell shows.
 """
 
 from __future__ import annotations
@@ -22,7 +23,10 @@ from . import theme
 
 HIDDEN_COLOR = theme.MASK_COLORS[0]  # the mask's "dropped" grey: a hidden key is a dropped one
 CROSS_COLOR = theme.MASK_COLORS[1]  # amber: the memory arrow and the box it enters
-BOX_HALF = 0.45  # half a box's width, in slots (one slot per box)
+BOX_PAD = 12  # pixels between a box's words and its edges
+BOLD = 1.08  # bold type is about this much wider than text_px's estimate
+ROW_GAP = 24  # pixels between two boxes of a column: room for the arrow
+GAP_MIN = 90  # pixels between the columns, at least: the memory arrow crosses there
 # A map's plot area: CELL_PX per query row, within [MIN_PLOT_PX, MAX_PLOT_PX] (normal, projector).
 CELL_PX = {False: 30, True: 40}
 MIN_PLOT_PX = {False: 240, True: 320}
@@ -57,10 +61,12 @@ def encoder_decoder_flow(
     title: str | None = None,
     presentation: bool = False,
 ) -> go.Figure:
-    """Two rows of (name, shape_text) boxes; the encoder's last box feeds decoder box `cross`.
+    """Two columns of (name, shape_text) boxes, inputs at the bottom as in the paper's figure;
+    an arrow from the encoder's last box (its memory) into decoder box `cross`.
 
-    A "\\n" in a name or a shape text starts a new line. Encoder shapes stand above its boxes,
-    decoder shapes below, so the gap between the rows holds only the memory arrow.
+    A "\\n" in a name or a shape text starts a new line. The axes are in pixels at one pixel
+    per unit (the y axis is anchored to the x axis), so the boxes keep the size their words need
+    on any screen wider than the figure, and the figure is centred there.
     """
     encoder = _check_blocks(encoder, "encoder")
     decoder = _check_blocks(decoder, "decoder")
@@ -69,92 +75,100 @@ def encoder_decoder_flow(
     if not 0 <= cross < len(decoder):
         raise ValueError(f"cross is {cross}; the decoder has boxes 0..{len(decoder) - 1}")
     size = theme.font_size(presentation)
-    text_size = size - 1
-    line_px = text_size + 6
-    name_lines = max(len(_lines(name)) for name, _ in (*encoder, *decoder))
-    shape_lines = max(len(_lines(shape)) for _, shape in (*encoder, *decoder))
-    box_px = name_lines * line_px + 14
-    shape_px = shape_lines * line_px + 8
-    gap_px = 2 * line_px + 20
-    # Heights from the bottom, in pixels (the y axis is in pixels): decoder shapes, decoder
-    # boxes, the gap with the memory arrow, encoder boxes, encoder shapes.
-    dec_lo = shape_px
-    dec_hi = dec_lo + box_px
-    enc_lo = dec_hi + gap_px
-    enc_hi = enc_lo + box_px
-    total = enc_hi + shape_px
-    offset = int(cross) - (len(encoder) - 1)  # the encoder's last box right above `cross`
-    rows = (
-        (encoder, offset, enc_lo, enc_hi, "above", encoder_name),
-        (decoder, 0, dec_lo, dec_hi, "below", decoder_name),
+    name_size, shape_size = size - 1, size - 2
+    name_line, shape_line = name_size + 6, shape_size + 6
+    boxes = (*encoder, *decoder)
+    name_lines = max(len(_lines(name)) for name, _ in boxes)
+    shape_lines = max(len(_lines(shape)) for _, shape in boxes)
+    widest = max(
+        max(theme.labels_px(_lines(name), name_size) * BOLD for name, _ in boxes),
+        max(theme.labels_px(_lines(shape), shape_size) for _, shape in boxes),
     )
-    left = min(0, offset)
-    right = max(len(decoder) - 1, offset + len(encoder) - 1)
+    box_w = math.ceil(widest) + 2 * BOX_PAD
+    box_h = name_lines * name_line + shape_lines * shape_line + BOX_PAD
+    memory_lines = _lines(memory_name) if memory_name else []
+    gap_w = max(GAP_MIN, math.ceil(theme.labels_px(memory_lines, shape_size)) + 2 * BOX_PAD)
+    label_h = size + 18 if encoder_name or decoder_name else 8
+    levels = max(len(encoder), len(decoder))
+    total_w = 2 * box_w + gap_w
+    total_h = label_h + levels * box_h + (levels - 1) * ROW_GAP + 8
+    columns = (
+        (encoder, 0, encoder_name),
+        (decoder, box_w + gap_w, decoder_name),
+    )
     shapes, annotations = [], []
-    for blocks, start, lo, hi, side, row_name in rows:
-        middle = (lo + hi) / 2
-        if row_name:  # in the left margin, right-aligned against the boxes
-            name = _text("<b>" + "<br>".join(_lines(row_name)) + "</b>", 0.0, middle, size)
-            name.update(xref="paper", xanchor="right", xshift=-10)
-            annotations.append(name)
-        for i, (name, shape_text) in enumerate(blocks):
-            x = start + i
-            entered = blocks is decoder and i == cross
+    centres: dict[tuple[int, int], tuple[float, float]] = {}  # (column, level) -> (x, y) centre
+    for column, (blocks, left, column_name) in enumerate(columns):
+        middle_x = left + box_w / 2
+        if column_name:
+            annotations.append(
+                _text(
+                    "<b>" + "<br>".join(_lines(column_name)) + "</b>", middle_x, 4, size, "bottom"
+                )
+            )
+        for level, (name, shape_text) in enumerate(blocks):
+            y0 = label_h + level * (box_h + ROW_GAP)
+            entered = column == 1 and level == cross
             shapes.append(
                 {
                     "type": "rect",
                     "xref": "x",
                     "yref": "y",
-                    "x0": x - BOX_HALF,
-                    "x1": x + BOX_HALF,
-                    "y0": lo,
-                    "y1": hi,
+                    "x0": left,
+                    "x1": left + box_w,
+                    "y0": y0,
+                    "y1": y0 + box_h,
                     "fillcolor": theme.BOX_FILL,
                     "line": {"color": CROSS_COLOR if entered else theme.BOX_LINE, "width": 2},
                     "layer": "below",
                 }
             )
-            annotations.append(
-                _text("<b>" + "<br>".join(_lines(name)) + "</b>", x, middle, text_size)
-            )
-            shape_y = hi + 4 if side == "above" else lo - 4
-            annotations.append(
-                _text(
-                    "<br>".join(_lines(shape_text)),
-                    x,
-                    shape_y,
-                    text_size - 1,
-                    anchor="bottom" if side == "above" else "top",
-                )
-            )
-            if i:
-                annotations.append(_arrow(x - 1 + BOX_HALF, middle, x - BOX_HALF, middle))
-    memory_x = offset + len(encoder) - 1  # == cross
-    annotations.append(_arrow(memory_x, enc_lo, memory_x, dec_hi, color=CROSS_COLOR))
-    if memory_name:
+            # the box's words, centred in it as one block: name, then shape
+            names, shapes_ = _lines(name), _lines(shape_text)
+            words_h = len(names) * name_line + len(shapes_) * shape_line
+            top = y0 + (box_h + words_h) / 2
+            bold = "<b>" + "<br>".join(names) + "</b>"
+            annotations.append(_text(bold, middle_x, top, name_size, "top"))
+            shape_top = top - len(names) * name_line
+            annotations.append(_text("<br>".join(shapes_), middle_x, shape_top, shape_size, "top"))
+            if level:
+                annotations.append(_arrow(middle_x, y0 - ROW_GAP, middle_x, y0))
+            centres[column, level] = (left, y0 + box_h / 2)
+    memory_left, memory_y = centres[0, len(encoder) - 1]
+    cross_left, cross_y = centres[1, cross]
+    start, end = (memory_left + box_w, memory_y), (cross_left, cross_y)
+    annotations.append(_arrow(*start, *end, color=CROSS_COLOR))
+    if memory_lines:
         note = _text(
-            "<br>".join(_lines(memory_name)), memory_x + 0.06, (enc_lo + dec_hi) / 2, text_size - 1
+            "<br>".join(memory_lines),
+            (start[0] + end[0]) / 2,
+            max(start[1], end[1]) + 6,
+            shape_size,
+            "bottom",
         )
-        note["xanchor"] = "left"
         annotations.append(note)
     hidden = {"visible": False, "fixedrange": True}
     layout = theme.base_layout(title=title, presentation=presentation)
     layout.update(
         shapes=shapes,
         annotations=annotations,
-        xaxis={**hidden, "range": [left - 0.5, right + 0.5]},
-        yaxis={**hidden, "range": [0, total]},
+        xaxis={**hidden, "range": [0, total_w], "constrain": "domain"},
+        yaxis={
+            **hidden,
+            "range": [0, total_h],
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            "constrain": "domain",
+        },
         dragmode=False,
         showlegend=False,
     )
     margin = layout["margin"]
-    names = [line for row_name in (encoder_name, decoder_name) for line in _lines(row_name)]
-    margin["l"] = max(margin["l"], math.ceil(theme.labels_px(names, size) + 20))
-    layout["height"] = int(margin["t"] + margin["b"] + total)
+    layout["height"] = int(margin["t"] + margin["b"] + total_h)
     return theme.figure([], layout=layout)
 
 
-def _text(text: str, x: float, y: float, size: int, *, anchor: str = "middle") -> dict:
+def _text(text: str, x: float, y: float, size: int, anchor: str = "middle") -> dict:
     return {
         "text": text,
         "x": x,

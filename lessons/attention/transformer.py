@@ -483,7 +483,7 @@ def _flow(run: PartRun, s: Settings) -> None:
     D, H = s.att_d, s.att_heads
 
     def shape(letters: str, *sizes: int) -> str:
-        return f"{letters}\n({', '.join(str(v) for v in sizes)})"
+        return f"{letters} = ({', '.join(str(v) for v in sizes)})"
 
     embed = t("attention.transformer.box_embed_pe" if s.pe else "attention.transformer.box_embed")
     encoder = [

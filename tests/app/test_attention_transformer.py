@@ -84,10 +84,10 @@ def test_cross_attention_is_target_by_source_with_the_pages_own_numbers():
     assert not hidden.any()  # one line: no padding to hide, no causal mask
     r = part.compute(part.pair_lines(DEFAULT_SOURCE, DEFAULT_TARGET), 24, 3, False, 9)
     np.testing.assert_allclose(z, r.decoder.cross_attention.weights[0, 2].numpy(), rtol=1e-6)
-    # the shape flow states the same sizes: (B, H, T, S) = (1, 3, 6, 4)
+    # the shape flow states the same sizes
     notes = [a["text"] for a in chart(at, "transformer_flow")["layout"]["annotations"]]
-    assert "(B, H, T, S)<br>(1, 3, 6, 4)" in notes
-    assert "(B, S, D)<br>(1, 4, 24)" in notes
+    assert "(B, H, T, S) = (1, 3, 6, 4)" in notes
+    assert "(B, S, D) = (1, 4, 24)" in notes
 
 
 def test_the_decoder_input_is_the_target_shifted_right():

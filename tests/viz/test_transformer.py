@@ -1,5 +1,7 @@
 """viz.transformer: the encoder–decoder shape flow and the masked attention map, on tiny inputs."""
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -23,31 +25,41 @@ def flow(**kw):
 
 
 def boxes(layout):
-    """(x centre, y0, y1, line colour) of every box, encoder's first (they are drawn first)."""
+    """(x0, x1, y0, y1, line colour) of every box, the encoder's first (they are drawn first)."""
     return [
-        ((shape["x0"] + shape["x1"]) / 2, shape["y0"], shape["y1"], shape["line"]["color"])
+        (shape["x0"], shape["x1"], shape["y0"], shape["y1"], shape["line"]["color"])
         for shape in layout["shapes"]
     ]
 
 
-def test_the_memory_sits_right_above_the_box_that_reads_it_and_an_arrow_joins_them():
+def test_the_memory_arrow_leaves_the_encoders_last_box_for_the_box_that_reads_it():
     layout = flow()
     drawn = boxes(layout)
     encoder, decoder = drawn[: len(ENCODER)], drawn[len(ENCODER) :]
     assert len(decoder) == len(DECODER)
     memory, cross = encoder[-1], decoder[2]
-    assert memory[0] == cross[0]  # the same x
-    assert memory[1] > cross[2]  # the encoder row above the decoder row
-    assert cross[3] == CROSS_COLOR and {box[3] for box in drawn if box != cross} != {CROSS_COLOR}
+    assert memory[1] < cross[0]  # the encoder's column left of the decoder's
+    assert cross[4] == CROSS_COLOR
+    assert all(box[4] != CROSS_COLOR for box in drawn if box != cross)
     arrows = [a for a in layout["annotations"] if a.get("showarrow")]
-    down = [a for a in arrows if a["arrowcolor"] == CROSS_COLOR]
-    assert len(down) == 1
-    assert (down[0]["ax"], down[0]["x"]) == (memory[0], cross[0])
-    assert (down[0]["ay"], down[0]["y"]) == (memory[1], cross[2])  # bottom of one, top of other
-    # one arrow between neighbours in each row, pointing right
-    side = [a for a in arrows if a is not down[0]]
-    assert len(side) == len(ENCODER) - 1 + len(DECODER) - 1
-    assert all(a["x"] > a["ax"] and a["y"] == a["ay"] for a in side)
+    amber = [a for a in arrows if a["arrowcolor"] == CROSS_COLOR]
+    assert len(amber) == 1
+    (arrow,) = amber
+    assert (arrow["ax"], arrow["ay"]) == (memory[1], (memory[2] + memory[3]) / 2)  # right edge
+    assert (arrow["x"], arrow["y"]) == (cross[0], (cross[2] + cross[3]) / 2)  # left edge
+
+
+def test_each_column_reads_upwards_from_its_inputs_like_the_papers_figure():
+    layout = flow()
+    drawn = boxes(layout)
+    for column in (drawn[: len(ENCODER)], drawn[len(ENCODER) :]):
+        assert len({(x0, x1) for x0, x1, *_ in column}) == 1  # one column, one width
+        for below, above in itertools.pairwise(column):
+            assert below[3] < above[2]  # the next box stands above the last
+    arrows = [a for a in layout["annotations"] if a.get("showarrow")]
+    upward = [a for a in arrows if a["arrowcolor"] != CROSS_COLOR]
+    assert len(upward) == len(ENCODER) - 1 + len(DECODER) - 1
+    assert all(a["x"] == a["ax"] and a["y"] > a["ay"] for a in upward)
 
 
 def test_every_box_carries_its_name_and_shape_with_line_breaks():
@@ -61,22 +73,31 @@ def test_every_box_carries_its_name_and_shape_with_line_breaks():
     assert "<b>&lt;b&gt;x&lt;/b&gt;</b>" in [a["text"] for a in markup["annotations"]]
 
 
-def test_the_row_names_get_room_in_the_left_margin():
-    short = flow(encoder_name="E", decoder_name="D")
-    long = flow(encoder_name="인코더 블록 하나", decoder_name="D")
-    assert long["margin"]["l"] > short["margin"]["l"]
-    assert long["margin"]["l"] >= theme.text_px("인코더 블록 하나", theme.font_size(False))
-    names = [a for a in long["annotations"] if a.get("xref") == "paper"]
-    assert {a["xanchor"] for a in names} == {"right"}
-
-
-def test_boxes_fit_the_figure_and_presentation_is_taller():
+def test_boxes_are_as_wide_as_their_longest_words_and_the_column_names_stand_below():
+    short = boxes(flow())[0]
+    long_names = [(name + " with many more words", shape) for name, shape in ENCODER]
+    wide = boxes(viz.encoder_decoder_flow(long_names, DECODER, cross=2).to_dict()["layout"])[0]
+    assert wide[1] - wide[0] > short[1] - short[0]
+    tick = theme.font_size(False) - 1
+    assert short[1] - short[0] >= theme.text_px("self-attention", tick)
     layout = flow()
-    low, high = layout["yaxis"]["range"]
-    assert all(low <= y0 < y1 <= high for _, y0, y1, _ in boxes(layout))
+    lowest = min(box[2] for box in boxes(layout))
+    names = [a for a in layout["annotations"] if a["text"] in ("<b>Encoder</b>", "<b>Decoder</b>")]
+    assert len(names) == 2 and all(a["y"] < lowest for a in names)
+
+
+def test_the_figure_holds_its_boxes_at_one_pixel_per_unit():
+    layout = flow()
+    x_low, x_high = layout["xaxis"]["range"]
+    y_low, y_high = layout["yaxis"]["range"]
+    for x0, x1, y0, y1, _ in boxes(layout):
+        assert x_low <= x0 < x1 <= x_high and y_low <= y0 < y1 <= y_high
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
     margin = layout["margin"]
-    assert layout["height"] == margin["t"] + margin["b"] + high  # one pixel per y unit
-    assert flow(presentation=True)["height"] > layout["height"]
+    assert layout["height"] == margin["t"] + margin["b"] + y_high  # one pixel per y unit
+    projected = flow(presentation=True)
+    assert projected["height"] > layout["height"]
+    assert projected["xaxis"]["range"][1] > x_high  # larger type, wider boxes
 
 
 @pytest.mark.parametrize("cross", [-1, 4, 1.5, True])
