@@ -217,7 +217,8 @@ def masked_attention_heatmap(
     hover_name: str = "weight",
     presentation: bool = False,
 ) -> go.Figure:
-    """(T, S) attention weights on [0, 1], queries down the side, keys along the bottom.
+    """(T, S) attention weights on [0, 1], queries down the side, keys along the bottom; a "\\n"
+    in the title starts a new line.
 
     `hidden` (T, S) bool marks the cells a mask hides (causal or padding): they are painted dark
     grey over the weights (which are 0 there) and named `hidden_name` above the plot and on hover.
@@ -250,8 +251,10 @@ def masked_attention_heatmap(
         )
     ]
     layout = theme.base_layout(title=title, presentation=presentation)
-    if title:  # from the figure's left edge: a long title is not pushed out by the labels
-        layout["title"].update(xref="container", x=0.0)
+    if title:  # from the figure's left edge, a "\n" a new line: a half-width map's title fits
+        lines = _lines(title)
+        layout["title"].update(xref="container", x=0.0, text="<br>".join(lines))
+        layout["margin"]["t"] += (len(lines) - 1) * (size + 9)
     if mask.any():
         traces.append(
             dict(

@@ -167,3 +167,13 @@ def test_bad_shapes_are_refused():
         viz.masked_attention_heatmap(WEIGHTS, list("abc"), list("ab"))
     with pytest.raises(ValueError, match="2-D"):
         viz.masked_attention_heatmap(np.ones(3), list("abc"), list("abc"))
+
+
+def test_a_two_line_title_gets_a_second_line_of_room():
+    one = viz.masked_attention_heatmap(WEIGHTS, list("abc"), list("abc"), title="Cross-attention")
+    two = viz.masked_attention_heatmap(
+        WEIGHTS, list("abc"), list("abc"), title="Cross-attention\nline 1 · <b>head</b> 2"
+    )
+    assert two.layout.title.text == "Cross-attention<br>line 1 · &lt;b&gt;head&lt;/b&gt; 2"
+    assert two.layout.margin.t > one.layout.margin.t
+    assert two.layout.height > one.layout.height
