@@ -31,6 +31,7 @@ HIDDEN_COLOR = "#d0d0d0"  # a masked cell: no Viridis colour is grey
 TEXT_ON_BARS_MAX = 16
 GRID_WIDTH_PX = 1000  # the page's width the grid's height is made for (Streamlit's wide layout)
 PANEL_MAX_PX = {False: 300, True: 380}  # one or two heads: panels no taller than this
+MAP_PLOT_PX = {False: (200, 720), True: (260, 800)}  # a full map's plot height, least and most
 
 
 def grid_columns(heads: int) -> int:
@@ -44,6 +45,13 @@ def panel_side(cols: int, presentation: bool) -> int:
     """A grid panel's side in pixels on a page about GRID_WIDTH_PX wide, at most PANEL_MAX_PX."""
     room = GRID_WIDTH_PX - (170 if presentation else 130)  # tick labels and the colorbar
     return int(min(PANEL_MAX_PX[presentation], room / cols - 12))
+
+
+def weights_top(weights: np.ndarray) -> float:
+    """The top of a row of weights' axis: 1.2 × its peak, at least 0.1, at most 1.12."""
+    finite = weights[np.isfinite(weights)]
+    peak = float(finite.max()) if finite.size else 0.0
+    return float(min(max(peak * 1.2, 0.1), 1.12))
 
 
 def numbered(labels: Sequence[str], start: int = 0) -> list[str]:
@@ -289,11 +297,7 @@ def cell_heatmap(
                 "fillcolor": "rgba(0,0,0,0)",
             },
         ]
-    layout = theme.base_layout(
-        title=title,
-        height=theme.auto_height(R, presentation=presentation),
-        presentation=presentation,
-    )
+    layout = theme.base_layout(title=title, presentation=presentation)
     layout["shapes"] = shapes
     layout["xaxis"] = theme.axis(
         title=x_title, presentation=presentation, type="category", constrain="domain", tickangle=-90
@@ -317,6 +321,12 @@ def cell_heatmap(
         bottom_title=bool(x_title),
         right=theme.colorbar_room(["0.8"], presentation=presentation),
     )
+    # The plot gets its rows' height whatever room the labels take below and beside it
+    # (theme.auto_height counts a fixed frame: long words on end left 4 rows 40 pixels).
+    margin = layout["margin"]
+    low, high = MAP_PLOT_PX[presentation]
+    plot = min(max(R * theme.ROW_PX[presentation], low), high)
+    layout["height"] = int(margin["t"] + margin["b"] + plot)
     return theme.figure(traces, layout=layout)
 
 
@@ -440,7 +450,9 @@ def weighted_sum(
             domain=[0.0, split - gap / 2],
             tickangle=-90,
         ),
-        yaxis=theme.value_axis(weights_title, presentation, range=[0.0, 1.12]),
+        # From 0 to a little above the row's largest weight (a long row's weights are small),
+        # up to the whole 0..1 when one key takes most of the row.
+        yaxis=theme.value_axis(weights_title, presentation, range=[0.0, weights_top(w)]),
         xaxis2=theme.axis(
             title=feature_title,
             presentation=presentation,

@@ -238,10 +238,11 @@ def join_tex(cell: Cell, H: int) -> str:
     i = cell.i
     return (
         r"\begin{aligned}"
-        rf"\text{{context}}_{{{i}}} = \big[\,o_{{{i}}}^{{(1)}};\ \dots;\ o_{{{i}}}^{{({H})}}\,\big]"
-        rf" &= {vector(cell.context)} \\"
-        rf"\text{{out}}_{{{i}}} = \text{{context}}_{{{i}}}\, W_o^{{\top}} + b_o"
-        rf" &= {vector(cell.out)}"
+        rf"\text{{context}}_{{{i}}} &= "
+        rf"\big[\,o_{{{i}}}^{{(1)}};\ \dots;\ o_{{{i}}}^{{({H})}}\,\big]"
+        rf" \\ &= {vector(cell.context)} \\[4pt]"
+        rf"\text{{out}}_{{{i}}} &= \text{{context}}_{{{i}}}\, W_o^{{\top}} + b_o"
+        rf" \\ &= {vector(cell.out)}"
         r"\end{aligned}"
     )
 
@@ -324,7 +325,7 @@ def explain_part(s: Settings) -> None:
         presentation=s.present,
     )
     # A short sentence: the map beside the score's formula, so both are on one screen.
-    beside = T <= SIDE_BY_SIDE and Dh <= SHOWN_BESIDE
+    beside = T <= SIDE_BY_SIDE and Dh <= SHOWN_BESIDE and not s.present
     left, right = st.columns([1, 1.3]) if beside else (st.container(), st.container())
     with left:
         chart(figure, "attention_explain_map")

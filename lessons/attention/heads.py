@@ -39,6 +39,7 @@ MAX_TOKENS = 128  # a full-size map shows at most this many queries and keys
 GRID_CELLS = 40_000  # the grid's cells over all heads: ~200 KB to the browser, still legible
 READ_QUERIES = 8  # queries named in the "reads most" line
 SEGMENTED_HEADS = 16  # up to this many heads the selector is a row of buttons
+DARK = 0.25  # below this largest weight, the page says why the maps are dark
 SIDE_BY_SIDE = 24  # up to this many tokens the head's map and the mean stand side by side
 
 IDEA = (
@@ -167,6 +168,9 @@ def heads_part(s: Settings) -> None:
         "attention_heads_grid",
     )
     st.caption(t("attention.heads.grid_note"))
+    peak = float(weights.max())
+    if peak < DARK:  # every weight small: the maps are dark on 0..1, which is the lesson
+        st.caption(t("attention.heads.dark", peak=f"{peak:.3f}", S=S, even=f"{1 / S:.3f}"))
 
     head = head_control(H)
     sentence, reads = _reading(run, weights, b, head - 1, labels)
@@ -176,33 +180,38 @@ def heads_part(s: Settings) -> None:
     m = min(T, MAX_TOKENS)
     if T > MAX_TOKENS:
         st.caption(t("attention.heads.sliced", n=m, T=T))
-    one = viz.attention_heatmap(
+    hidden = trace.mask[b, 0, :m, :m].numpy()  # the same for every head
+    one = viz.cell_heatmap(
         f32(weights[head - 1, :m, :m]),
         labels[:m],
         labels[:m],
+        hidden=hidden,
         title=t("attention.heads.head_title", head=head),
         x_title=t("axis.key"),
         y_title=t("axis.query"),
         hover_name=t("axis.weight"),
+        hidden_name=t("attention.explain.hidden_name"),
         presentation=s.present,
     )
-    mean = viz.attention_heatmap(
+    mean = viz.cell_heatmap(
         f32(weights.mean(0)[:m, :m]),
         labels[:m],
         labels[:m],
+        hidden=hidden,
         title=t("attention.heads.mean_title", H=H),
         x_title=t("axis.key"),
         y_title=t("axis.query"),
         hover_name=t("axis.weight"),
+        hidden_name=t("attention.explain.hidden_name"),
         presentation=s.present,
     )
-    if T <= SIDE_BY_SIDE:
+    if T <= SIDE_BY_SIDE and not s.present:
         left, right = st.columns(2)
         with left:
             chart(one, "attention_heads_head")
         with right:
             chart(mean, "attention_heads_mean")
-    else:
+    else:  # on a projector each map needs the width
         chart(one, "attention_heads_head")
         chart(mean, "attention_heads_mean")
     st.caption(t("attention.heads.mean_note"))

@@ -11,7 +11,7 @@ from app_support import chart, decode, no_exception, run_app
 
 from layers.attention import row_entropy
 from lessons.attention.common import attention_run
-from lessons.attention.heads import MAX_TOKENS, grid_tokens
+from lessons.attention.heads import DARK, MAX_TOKENS, grid_tokens
 from ui.i18n import translate
 from ui.settings import Settings
 
@@ -143,7 +143,7 @@ def test_a_batch_shows_the_chosen_sentence_with_its_padding_hidden():
 
 def test_a_long_sentence_is_sliced_with_a_caption_and_the_download_has_it_all():
     text = " ".join(f"w{i}" for i in range(200))
-    at = run_app(PAGE, part="heads", text=text)
+    at = run_app(PAGE, part="heads", text=text, d="64")
     no_exception(at)
     n = grid_tokens(4, 200)
     assert grid_panels(at)[0].shape == (n, n)
@@ -153,6 +153,14 @@ def test_a_long_sentence_is_sliced_with_a_caption_and_the_download_has_it_all():
     assert translate("en", "attention.heads.sliced", n=MAX_TOKENS, T=200) in captions
     labels = [b.label for b in at.get("download_button")]
     assert any("(4, 200, 200)" in label for label in labels)
+    # Every weight small: the page says why the maps are dark, with the run's largest weight.
+    peak = float(run_for(text=text, att_d=64).scaled.weights[0].max())
+    assert peak < DARK
+    dark = translate("en", "attention.heads.dark", peak=f"{peak:.3f}", S=200, even="0.005")
+    assert dark in captions
+    bright = run_app(PAGE, part="heads")  # the default sentence: some weight stands out
+    assert float(run_for().scaled.weights.max()) >= DARK
+    assert not any(c.value.startswith(dark[:20]) for c in bright.caption)
 
 
 def test_many_heads_still_read_as_a_grid_with_a_slider_to_pick_one():

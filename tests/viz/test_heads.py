@@ -173,7 +173,11 @@ def test_the_row_is_drawn_with_the_chosen_key_apart_and_hidden_keys_marked():
     np.testing.assert_array_equal(np.isnan(marks.y), ~hidden)  # × at 0 on hidden keys only
     np.testing.assert_array_equal(vector.y, out.astype(np.float32))
     assert vector.xaxis == "x2" and vector.yaxis == "y2"
-    assert list(fig.layout.yaxis.range) == [0.0, 1.12]  # weights on their own 0..1 scale
+    assert list(fig.layout.yaxis.range) == pytest.approx([0.0, 0.6])  # 1.2 × the peak
+    spread = viz.weighted_sum(np.full(200, 1 / 200), tokens(200), out).layout.yaxis.range
+    assert list(spread) == [0.0, 0.1]  # a long even row still shows its bars
+    one = viz.weighted_sum(np.array([1.0, 0.0]), ["a", "b"], out).layout.yaxis.range
+    assert list(one) == [0.0, 1.12]
 
 
 def test_a_chosen_hidden_key_has_no_bar_and_a_long_row_no_numbers_on_bars():
