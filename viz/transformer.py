@@ -27,10 +27,14 @@ BOX_PAD = 12  # pixels between a box's words and its edges
 BOLD = 1.08  # bold type is about this much wider than text_px's estimate
 ROW_GAP = 24  # pixels between two boxes of a column: room for the arrow
 GAP_MIN = 90  # pixels between the columns, at least: the memory arrow crosses there
-# A map's plot area: CELL_PX per query row, within [MIN_PLOT_PX, MAX_PLOT_PX] (normal, projector).
+# A map's square cells (normal, projector): CELL_PX each, smaller when the map would be taller
+# than MAX_PLOT_PX or wider than WIDTH_PX (half a page's width, less the labels), larger when it
+# would be shorter than MIN_PLOT_PX and the width allows: a few tokens' map is read from the back
+# of the room, and the figure is as tall as its square cells make it, with no empty band.
 CELL_PX = {False: 30, True: 40}
 MIN_PLOT_PX = {False: 240, True: 320}
-MAX_PLOT_PX = {False: 720, True: 900}
+MAX_PLOT_PX = {False: 600, True: 760}
+WIDTH_PX = {False: 400, True: 440}
 
 
 def _lines(text: str) -> list[str]:
@@ -203,6 +207,13 @@ def _arrow(x0: float, y0: float, x1: float, y1: float, *, color: str = theme.AXI
     }
 
 
+def map_cell(rows: int, cols: int, presentation: bool = False) -> float:
+    """The pixels of one square cell of a (rows, cols) map (see CELL_PX)."""
+    p = presentation
+    cell = min(CELL_PX[p], MAX_PLOT_PX[p] / rows, WIDTH_PX[p] / cols)
+    return max(cell, min(MIN_PLOT_PX[p] / rows, WIDTH_PX[p] / cols))
+
+
 @theme.memo
 def masked_attention_heatmap(
     weights: ArrayLike,
@@ -254,7 +265,12 @@ def masked_attention_heatmap(
     if title:  # from the figure's left edge, a "\n" a new line: a half-width map's title fits
         lines = _lines(title)
         layout["title"].update(xref="container", x=0.0, text="<br>".join(lines))
-        layout["margin"]["t"] += (len(lines) - 1) * (size + 9)
+        # plotly.js puts a title's last line where a one-line title would stand: the lines
+        # above it need that much more room, inside the figure, or they are cut off.
+        extra = math.ceil((len(lines) - 1) * (size + 3) * 1.3)
+        pad = layout["title"]["pad"]
+        layout["title"]["pad"] = {**pad, "t": pad["t"] + extra}
+        layout["margin"]["t"] += extra + 6
     if mask.any():
         traces.append(
             dict(
@@ -308,10 +324,8 @@ def masked_attention_heatmap(
         bottom_title=bool(x_title),
         right=theme.colorbar_room(theme.number_labels(0.0, 1.0), presentation=presentation),
     )
-    # Cells large enough to read a few tokens' map on a projector, a long sentence's still whole.
-    plot = min(
-        max(queries * CELL_PX[presentation], MIN_PLOT_PX[presentation]), MAX_PLOT_PX[presentation]
-    )
+    # Square cells sized for the room and the page (map_cell); the figure as tall as they make it.
+    plot = queries * map_cell(queries, keys, presentation)
     margin = layout["margin"]
     layout["height"] = int(margin["t"] + margin["b"] + plot)
     return theme.figure(traces, layout=layout)

@@ -7,7 +7,15 @@ import pytest
 
 import viz
 from viz import theme
-from viz.transformer import CROSS_COLOR, HIDDEN_COLOR, MAX_PLOT_PX, MIN_PLOT_PX
+from viz.transformer import (
+    CELL_PX,
+    CROSS_COLOR,
+    HIDDEN_COLOR,
+    MAX_PLOT_PX,
+    MIN_PLOT_PX,
+    WIDTH_PX,
+    map_cell,
+)
 
 ENCODER = [("source ids", "(B, S)\n(1, 4)"), ("self", "(1, 4, 4, 4)"), ("memory", "(1, 4, 16)")]
 DECODER = [
@@ -177,3 +185,20 @@ def test_a_two_line_title_gets_a_second_line_of_room():
     assert two.layout.title.text == "Cross-attention<br>line 1 · &lt;b&gt;head&lt;/b&gt; 2"
     assert two.layout.margin.t > one.layout.margin.t
     assert two.layout.height > one.layout.height
+
+
+@pytest.mark.parametrize("presentation", [False, True])
+@pytest.mark.parametrize(("rows", "cols"), [(4, 4), (6, 4), (6, 40), (20, 20), (128, 128)])
+def test_a_maps_cells_fit_half_a_page_and_fill_its_height(rows, cols, presentation):
+    cell = map_cell(rows, cols, presentation)
+    assert cols * cell <= WIDTH_PX[presentation] + 1e-9  # never wider than half a page
+    assert rows * cell <= MAX_PLOT_PX[presentation] + 1e-9
+    small = rows * CELL_PX[presentation] < MIN_PLOT_PX[presentation]
+    if small and MIN_PLOT_PX[presentation] / rows * cols <= WIDTH_PX[presentation]:
+        assert rows * cell == pytest.approx(MIN_PLOT_PX[presentation])  # grown to be read
+    layout = viz.masked_attention_heatmap(
+        np.full((rows, cols), 1 / cols), [f"q{i}" for i in range(rows)],
+        [f"k{j}" for j in range(cols)], presentation=presentation,
+    ).to_dict()["layout"]  # fmt: skip
+    plot = layout["height"] - layout["margin"]["t"] - layout["margin"]["b"]
+    assert plot == int(rows * cell)  # no empty band under a width-bound map
