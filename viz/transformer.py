@@ -32,9 +32,9 @@ GAP_MIN = 90  # pixels between the columns, at least: the memory arrow crosses t
 # would be shorter than MIN_PLOT_PX and the width allows: a few tokens' map is read from the back
 # of the room, and the figure is as tall as its square cells make it, with no empty band.
 CELL_PX = {False: 30, True: 40}
-MIN_PLOT_PX = {False: 240, True: 320}
+MIN_PLOT_PX = {False: 240, True: 280}
 MAX_PLOT_PX = {False: 600, True: 760}
-WIDTH_PX = {False: 400, True: 440}
+WIDTH_PX = {False: 320, True: 280}
 
 
 def _lines(text: str) -> list[str]:
