@@ -25,6 +25,7 @@ from ui.settings import Settings
 from ui.shell import explain
 from ui.state import current, widget
 
+from . import heads_code
 from .common import (
     AttentionRun,
     attention_run,
@@ -33,7 +34,7 @@ from .common import (
     line_control,
     size_controls,
 )
-from .heads import MAX_TOKENS, SIDE_BY_SIDE, head_control, scaled_control
+from .heads import MAX_TOKENS, SIDE_BY_SIDE, head_control, program_panel, scaled_control
 
 SHOWN = 8  # up to this many numbers of a vector, and products of a dot product, are written
 FEW = 6  # … beyond that, the first FEW and "…"
@@ -379,3 +380,6 @@ def explain_part(s: Settings) -> None:
         )
     )
     st.latex(join_tex(cell, H))
+    program_panel(
+        lambda: heads_code.explain_programs(run, s, b=b, h=h, i=i, j=j), run, "attention_explain"
+    )

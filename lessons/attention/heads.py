@@ -10,7 +10,9 @@ ln S spread evenly over S keys.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
+import numpy as np
 import streamlit as st
 import torch
 
@@ -25,6 +27,7 @@ from ui.settings import Settings
 from ui.shell import explain
 from ui.state import current, widget
 
+from . import heads_code
 from .common import (
     AttentionRun,
     attention_run,
@@ -32,8 +35,10 @@ from .common import (
     has_words,
     line_control,
     real_tokens,
+    show_code,
     size_controls,
 )
+from .steps_code import program_files
 
 MAX_TOKENS = 128  # a full-size map shows at most this many queries and keys
 GRID_CELLS = 40_000  # the grid's cells over all heads: ~200 KB to the browser, still legible
@@ -86,6 +91,16 @@ def scaled_control() -> None:
     widget(st.toggle, t("attention.heads.scaled"), "scaled", help=t("attention.heads.scaled_help"))
 
 
+def program_panel(make, run: AttentionRun, key: str) -> None:
+    """The code panel; while open, the files its Keras program loads when they are large."""
+    if show_code(make):
+        files = program_files(run)
+        if files:
+            st.caption(t("attention.heads.program_files"))
+            for name, tensor in files.items():
+                downloads(name, tensor, f"{key}_file_{name}")
+
+
 def line_and_scaled(run: AttentionRun) -> int:
     """The sentence picker (several lines only) beside the √Dh switch; the sentence's index."""
     if len(run.batch.tokens) < 2:
@@ -99,33 +114,57 @@ def line_and_scaled(run: AttentionRun) -> int:
     return b
 
 
-def _reading(
-    run: AttentionRun, weights: torch.Tensor, b: int, h: int, labels: list[str]
-) -> tuple[str, str]:
-    """Two lines about head h (0-based): its mean entropy against the heads' average and an
-    even spread, and for each query the key it reads most."""
+@dataclass(frozen=True)
+class Reading:
+    """How sharply each head looks in one sentence, and where head h looks most."""
+
+    entropy: np.ndarray  # (H,) each head's mean row entropy over the sentence's words, nats
+    average: float  # over every head and word
+    even: float  # the mean of ln(visible keys): what rows spread evenly would have
+    picks: list[tuple[int, int, float]]  # (query i, key j it reads most, w_ij), first words
+    more: bool  # the sentence has more words than READ_QUERIES
+
+
+def head_reading(run: AttentionRun, scaled: bool, b: int, h: int) -> Reading:
+    """The part's reading of head h (0-based) in sentence b, from the run's weights and mask."""
+    trace = run.trace(scaled)
+    weights = trace.weights[b].double()  # (H, T, S)
     rows = real_tokens(run, b) or list(range(weights.shape[1]))
-    entropy = row_entropy(weights.double())[:, rows]  # (H, T) -> (H, rows)
-    visible = (weights[:, rows] > 0).sum(-1).clamp(min=1).double()  # (H, rows)
-    even = float(torch.log(visible[h]).mean())
-    sentence = t(
-        "attention.heads.entropy",
-        head=h + 1,
-        mine=f"{float(entropy[h].mean()):.3f}",
-        average=f"{float(entropy.mean()):.3f}",
-        even=f"{even:.3f}",
-    )
+    entropy = row_entropy(weights)[:, rows]  # (H, T) -> (H, rows)
+    visible = (~trace.mask[b, 0, rows]).sum(-1).clamp(min=1).double()  # (rows,)
     picks = []
     for i in rows[:READ_QUERIES]:
         row = weights[h, i]
-        if float(row.sum()) <= 0:  # every key hidden from this query
-            continue
-        j = int(row.argmax())
-        picks.append(
-            f"{i} · {md_escape(labels[i])} → {j} · {md_escape(labels[j])} ({float(row[j]):.2f})"
+        if float(row.sum()) > 0:  # a query that every mask hides reads nothing
+            j = int(row.argmax())
+            picks.append((i, j, float(row[j])))
+    return Reading(
+        entropy=entropy.mean(-1).numpy(),
+        average=float(entropy.mean()),
+        even=float(torch.log(visible).mean()),
+        picks=picks,
+        more=len(rows) > READ_QUERIES,
+    )
+
+
+def _reading(run: AttentionRun, s: Settings, b: int, h: int, labels: list[str]) -> None:
+    """Two lines about head h (0-based): its mean entropy against the heads' average and an
+    even spread, and for each query the key it reads most."""
+    reading = head_reading(run, s.scaled, b, h)
+    st.markdown(
+        t(
+            "attention.heads.entropy",
+            head=h + 1,
+            mine=f"{float(reading.entropy[h]):.3f}",
+            average=f"{reading.average:.3f}",
+            even=f"{reading.even:.3f}",
         )
-    more = " …" if len(rows) > READ_QUERIES else ""
-    return sentence, t("attention.heads.reads_most", picks="; ".join(picks) + more)
+    )
+    picks = "; ".join(
+        f"{i} · {md_escape(labels[i])} → {j} · {md_escape(labels[j])} ({w:.2f})"
+        for i, j, w in reading.picks
+    )
+    st.markdown(t("attention.heads.reads_most", picks=picks + (" …" if reading.more else "")))
 
 
 def heads_part(s: Settings) -> None:
@@ -173,9 +212,7 @@ def heads_part(s: Settings) -> None:
         st.caption(t("attention.heads.dark", peak=f"{peak:.3f}", S=S, even=f"{1 / S:.3f}"))
 
     head = head_control(H)
-    sentence, reads = _reading(run, weights, b, head - 1, labels)
-    st.markdown(sentence)
-    st.markdown(reads)
+    _reading(run, s, b, head - 1, labels)
 
     m = min(T, MAX_TOKENS)
     if T > MAX_TOKENS:
@@ -216,3 +253,6 @@ def heads_part(s: Settings) -> None:
         chart(mean, "attention_heads_mean")
     st.caption(t("attention.heads.mean_note"))
     downloads("attention_weights", weights, "attention_heads_dl")
+    program_panel(
+        lambda: heads_code.heads_programs(run, s, b=b, h=head - 1), run, "attention_heads"
+    )

@@ -248,3 +248,14 @@ def test_a_long_sentence_shows_a_window_around_the_cell():
     assert sliced in [c.value for c in at.caption]
     score, _, _, _ = by_hand(run_for(text=text), scaled=True, b=0, h=0, i=250, j=3)
     assert boxed(at)[0] == pytest.approx(score, rel=1e-3)
+
+
+def test_the_code_panel_writes_the_chosen_cell():
+    at = run_app(PAGE, part="explain", query="6", key="2", head="4", scaled="0")
+    no_exception(at)
+    at.toggle(key="attention_code").set_value(True).run()
+    no_exception(at)
+    torch_code, keras_code = (c.value for c in at.code)
+    for program in (torch_code, keras_code):
+        assert "b, h, i, j = 0, 3, 6, 2" in program
+        assert "scaled = False" in program

@@ -190,3 +190,17 @@ def test_the_default_sentence_is_the_one_on_screen():
     at = run_app(PAGE, part="heads")
     labels = chart(at, "attention_heads_head")["data"][0]["y"]
     assert [label.split(" · ")[1] for label in labels] == TEXT.lower().split()
+
+
+def test_the_code_panel_shows_both_programs_and_offers_the_large_files():
+    at = run_app(PAGE, part="heads", d="64", heads="8", head="3")
+    no_exception(at)
+    assert not at.code  # closed until asked
+    at.toggle(key="attention_code").set_value(True).run()
+    no_exception(at)
+    torch_code, keras_code = (c.value for c in at.code)
+    assert "nn.MultiheadAttention(D, H, batch_first=True)" in torch_code
+    assert "b, h = 0, 2" in torch_code  # the sentence and the head on screen
+    assert "keras.layers.MultiHeadAttention(num_heads=H, key_dim=Dh)" in keras_code
+    labels = [b.label for b in at.get("download_button")]
+    assert any("keras_weights" in label for label in labels)  # 4·(64² + 64) numbers
