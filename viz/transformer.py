@@ -28,13 +28,14 @@ BOLD = 1.08  # bold type is about this much wider than text_px's estimate
 ROW_GAP = 24  # pixels between two boxes of a column: room for the arrow
 GAP_MIN = 90  # pixels between the columns, at least: the memory arrow crosses there
 # A map's square cells (normal, projector): CELL_PX each, smaller when the map would be taller
-# than MAX_PLOT_PX or wider than WIDTH_PX (half a page's width, less the labels), larger when it
+# than MAX_PLOT_PX or wider than WIDTH_PX (half a page's width less the labels; on a projector
+# the page puts its maps one above the other, so the whole width), larger when it
 # would be shorter than MIN_PLOT_PX and the width allows: a few tokens' map is read from the back
 # of the room, and the figure is as tall as its square cells make it, with no empty band.
 CELL_PX = {False: 30, True: 40}
-MIN_PLOT_PX = {False: 240, True: 280}
+MIN_PLOT_PX = {False: 240, True: 340}
 MAX_PLOT_PX = {False: 600, True: 760}
-WIDTH_PX = {False: 320, True: 280}
+WIDTH_PX = {False: 320, True: 520}
 
 
 def _lines(text: str) -> list[str]:

@@ -576,12 +576,21 @@ def _map(
     )
 
 
+def _side_by_side(spec: list[float], present: bool) -> tuple:
+    """Two columns on a laptop; one above the other on a projector, where half a page would
+    leave a few tokens' map a few centimetres wide."""
+    if present:
+        return st.container(), st.container()
+    left, right = st.columns(spec)
+    return left, right
+
+
 def _maps(run: PartRun, b: int, h: int, present: bool) -> None:
     pairs = run.pairs
     source, decoder = pairs.source.tokens[b], pairs.decoder.tokens[b]
     enc, masked, cross = run.encoder, run.masked, run.cross
     line = pairs.used[b]
-    left, right = st.columns(2)
+    left, right = _side_by_side([1, 1], present)
     with left:
         _map(
             f32(enc.weights[b, h]),
@@ -608,7 +617,7 @@ def _maps(run: PartRun, b: int, h: int, present: bool) -> None:
             present=present,
         )
         st.caption(t("attention.transformer.masked_caption"))
-    left, right = st.columns([3, 2])
+    left, right = _side_by_side([3, 2], present)
     with left:
         _map(
             f32(cross.weights[b, h]),
