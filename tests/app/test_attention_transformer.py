@@ -241,3 +241,12 @@ def test_the_stress_size_fits_and_shows_a_readable_slice():
     z, _, rows, columns = weights_of(at, "transformer_cross")
     assert z.shape == (128, 128) and len(rows) == len(columns) == 128
     assert texts(at.caption).count("128 × 128") == 3
+
+
+def test_on_a_projector_the_maps_are_drawn_larger():
+    laptop, projector = page(), page(present="true")
+    no_exception(projector)
+    for key in MAPS:
+        small, large = chart(laptop, key)["layout"], chart(projector, key)["layout"]
+        assert large["height"] > small["height"]
+        assert large["font"]["size"] > small["font"]["size"]
