@@ -63,10 +63,11 @@ def notices() -> list[Notice]:
     return st.session_state.get(NOTICES, [])
 
 
-def update(*, source: str | None = None, **changes: Any) -> None:
+def update(source: str | None = None, /, **changes: Any) -> None:
     """Change settings (from a callback) and move bound widgets to the new values.
 
-    `source` names the setting whose own widget made the change: that widget already holds it.
+    `source` (positional: a setting is named `source` too) names the setting whose own widget
+    made the change: that widget already holds it.
     """
     before = current()
     base = before.with_lang(changes["lang"]) if "lang" in changes else before  # text follows
@@ -156,6 +157,6 @@ def widget(
             # it (new text, new tokens) can send back an old label as a string. Keep the setting.
             st.session_state[key] = to_widget(getattr(current(), name))
             return
-        update(source=name, **{name: value})
+        update(name, **{name: value})
 
     return make(label, key=key, on_change=changed, **kwargs)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import streamlit as st
@@ -36,7 +36,6 @@ from layers import (
 from layers.blocks import DecoderTrace, EncoderTrace
 from layers.stack import MAX_LINES, MAX_TOKENS, PAD
 from layers.text import Tokenizer, pad_sequences, text_to_word_sequence
-from ui import state
 from ui.blocks import chart, f32
 from ui.code import LITERAL_LIMIT
 from ui.compute import capped, over_budget
@@ -325,33 +324,13 @@ def fits_budget(s: Settings, pairs: Pairs) -> bool:
 
 
 # --------------------------------------------------------------------------- the controls
-def _source_box(label: str, **kwargs) -> None:
-    """What `widget(st.text_area, label, "source")` would do. ui.state.update() names its own
-    keyword `source` (the setting whose widget made the change), which shadows the setting of
-    that name: widget()'s callback `update(source="source", source=text)` raises a TypeError.
-    So this callback replaces the setting itself, as update() does for a text (no other widget
-    follows it), and resets the link's notices the same way."""
-    if hidden("source"):
-        return
-    key = "w_source"
-    wanted = current().source
-    if key not in st.session_state or st.session_state[key] == wanted:
-        st.session_state[key] = wanted
-
-    def changed() -> None:
-        value = st.session_state[key]
-        if isinstance(value, str):
-            st.session_state[state.SETTINGS] = replace(current(), source=value)
-            st.session_state[state.NOTICES] = []
-
-    st.text_area(label, key=key, on_change=changed, **kwargs)
-
-
 def _text_boxes() -> None:
     left, right = columns(("source", "target"))
     with left:
-        _source_box(
+        widget(
+            st.text_area,
             t("attention.transformer.source"),
+            "source",
             height=110,
             help=t("attention.transformer.source_help"),
         )

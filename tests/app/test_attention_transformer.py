@@ -250,3 +250,12 @@ def test_on_a_projector_the_maps_are_drawn_larger():
         small, large = chart(laptop, key)["layout"], chart(projector, key)["layout"]
         assert large["height"] > small["height"]
         assert large["font"]["size"] > small["font"]["size"]
+
+
+def test_typing_in_the_source_box_changes_the_source_setting_and_the_link():
+    # `source` is a setting and was also update()'s own keyword: typing here once raised.
+    at = run_app(PAGE, part="transformer")
+    at.text_area(key="w_source").input("나는 학생이다").run()
+    no_exception(at)
+    assert at.session_state["_settings"].source == "나는 학생이다"
+    assert at.query_params["source"] == "나는 학생이다"
