@@ -119,7 +119,8 @@ def _step(at, key: str) -> None:
         options = select.options  # as shown: the format_func's text
         here = options.index(select.format_func(select.value))
         there = here + 1 if here + 1 < len(options) else here - 1
-        select.set_value(float(options[there].replace(",", ""))).run()
+        number = float(options[there].split(" · ")[0].replace(",", ""))  # "3 · cat": token 3
+        select.set_value(int(number) if number.is_integer() else number).run()
         return
     widget = at.slider(key=key)
     value, step, high = float(widget.value), float(widget.step), float(widget.max)

@@ -45,7 +45,8 @@ def _next_option(at, key: str) -> float:
     options = select.options  # as shown: the format_func's text
     here = options.index(select.format_func(select.value))
     there = here + 1 if here + 1 < len(options) else here - 1
-    target = float(options[there].replace(",", ""))
+    target = float(options[there].split(" · ")[0].replace(",", ""))  # "3 · cat" is token 3
+    target = int(target) if target.is_integer() else target
     assert select.format_func(target) == options[there]
     select.set_value(target).run()
     no_exception(at)
