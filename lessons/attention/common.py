@@ -135,7 +135,7 @@ def real_tokens(run: AttentionRun, b: int) -> list[int]:
 def size_controls() -> None:
     """The width D and the heads H that split it (Dh = D / H), with the causal switch."""
     s = current()
-    c1, c2, c3 = columns(("att_d", "att_heads", "causal"), [3, 3, 1.4])
+    c1, c2, c3 = columns(("att_d", "att_heads", "causal"), [3, 3, 2])
     with c1:
         widget(
             st.select_slider,

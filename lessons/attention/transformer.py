@@ -351,7 +351,7 @@ def _with(options, value):
 def _size_controls(s: Settings) -> None:
     """D and H as the other parts draw them, and positions; no causal switch: the decoder is
     always causal and the encoder never (said in the part's idea)."""
-    c1, c2, c3 = columns(("att_d", "att_heads", "pe"), [3, 3, 1.6])
+    c1, c2, c3 = columns(("att_d", "att_heads", "pe"), [3, 3, 2])
     with c1:
         widget(
             st.select_slider,
