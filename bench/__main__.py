@@ -85,6 +85,12 @@ def main(argv: list[str] | None = None) -> int:
         "--only", default=",".join(SECTIONS), help=f"comma-separated: {', '.join(SECTIONS)}"
     )
     parser.add_argument(
+        "--pages",
+        default="",
+        help="comma-separated page files' stems (follow, lab, …, attention): the rerun and "
+        "browser sections measure only these pages' sliders and loads (default: every page)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="also write profiles of a slider move (server: cProfile; browser: CPU profile)",
@@ -104,6 +110,12 @@ def main(argv: list[str] | None = None) -> int:
     from ui.pages import PAGES
 
     from . import report
+
+    stems = {Path(info.path).stem: info for info in PAGES}
+    wanted = [name.strip() for name in args.pages.split(",") if name.strip()]
+    if set(wanted) - set(stems):
+        parser.error(f"unknown pages: {', '.join(sorted(set(wanted) - set(stems)))}")
+    measured = tuple(stems[name] for name in wanted) if wanted else PAGES
 
     started = time.perf_counter()
     load_before = os.getloadavg()
@@ -147,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import rerun
 
         return rerun.measure(
-            PAGES,
+            measured,
             reps=plan["rerun_reps"],
             warmup=plan["rerun_warmup"],
             profile_dir=out / "profiles" if args.profile else None,
@@ -157,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import browser
 
         return browser.measure(
-            PAGES,
+            measured,
             moves=plan["moves"],
             warmup=plan["move_warmup"],
             loads=plan["loads"],
@@ -229,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
         "seconds": time.perf_counter() - started,
         "sections": only,
         "plan": plan,
-        "pages": [p.path for p in PAGES],
+        "pages": [p.path for p in measured],
         "torch_threads": torch.get_num_threads(),
         "load_average_before": load_before,
         "load_average_after": os.getloadavg(),
