@@ -77,6 +77,7 @@ SCOPES = {
     # width the Follow page's stack hands its attention), its part, and the explained cell.
     "attention": {
         "part": "att_part",
+        "step": "att_step",
         "d": "att_d",
         "heads": "att_heads",
         "query": "qi",
@@ -155,6 +156,7 @@ CHOICES = {
     "order": ("file", "sorted", "shuffled"),
     "step": ("data", "prep", "build", "fit", "eval", "save"),
     "att_part": ("steps", "heads", "explain", "positions", "transformer"),
+    "att_step": ("x", "qkv", "scores", "mask", "softmax", "values", "concat", "output", "all"),
 }
 MAX_PER_FEATURE = 512  # values in a per-feature γ or β list
 
@@ -234,6 +236,7 @@ class Settings:
     review: str = DEFAULT_REVIEW["en"]  # a sentence for model.predict
     # The Attention & Transformer page (link names in SCOPES["attention"]: part, d, heads, …)
     att_part: str = "steps"  # which part is open
+    att_step: str = "x"  # the step shown in "step by step" ("all": every step down the page)
     att_d: int = 16  # the model width D
     att_heads: int = 4  # H; must divide att_d
     scaled: bool = True  # scores divided by √Dh

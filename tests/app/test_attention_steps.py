@@ -9,7 +9,7 @@ from app_support import chart, decode, no_exception, run_app
 from lessons.attention.common import attention_run
 from lessons.attention.steps import lesson_numbers
 from ui.i18n import translate
-from ui.settings import Settings
+from ui.settings import CHOICES, Settings
 
 PAGE = "views/attention.py"
 STEPS = [
@@ -29,7 +29,8 @@ LINES = "the cat sat on the mat\na dog barked\nhello"
 
 
 def steps(**query):
-    return run_app(PAGE, part="steps", **query)
+    """The part with every step down the page (its default shows one step at a time)."""
+    return run_app(PAGE, part="steps", **{"step": "all", **query})
 
 
 def z(at, key: str, trace: int = 0) -> np.ndarray:
@@ -42,6 +43,28 @@ def keys(at) -> list[str]:
 
 def page_run(**settings):
     return attention_run(Settings(**settings))
+
+
+@pytest.mark.parametrize("step", CHOICES["att_step"][:-1])
+def test_one_step_at_a_time_by_default_and_each_draws_its_own_figures(step):
+    at = run_app(PAGE, part="steps")
+    no_exception(at)
+    assert at.segmented_control(key="w_att_step").value == "x"
+    assert keys(at) == ["att_steps_flow", "att_steps_x"]
+    at.segmented_control(key="w_att_step").set_value(step).run()
+    no_exception(at)
+    own = {
+        "x": ["att_steps_x"],
+        "qkv": ["att_steps_qkv"],
+        "scores": ["att_steps_raw", "att_steps_scaled", "att_steps_entropy"],
+        "mask": ["att_steps_masked"],
+        "softmax": ["att_steps_weights"],
+        "values": ["att_steps_head_out"],
+        "concat": ["att_steps_concat"],
+        "output": ["att_steps_out"],
+    }[step]
+    assert keys(at) == ["att_steps_flow", *own]
+    assert at.query_params.get("step") == (None if step == "x" else step)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

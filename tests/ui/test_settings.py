@@ -413,12 +413,13 @@ def test_the_review_sentence_follows_the_language_unless_typed():
 
 
 def test_the_attention_pages_names_are_its_own_settings():
-    query = {"part": "explain", "d": "64", "heads": "8", "query": "3", "key": "1", "head": "2",
-             "scaled": "0", "pe": "0", "shuffle": "1", "line": "2", "causal": "1",
+    query = {"part": "explain", "step": "mask", "d": "64", "heads": "8", "query": "3", "key": "1",
+             "head": "2", "scaled": "0", "pe": "0", "shuffle": "1", "line": "2", "causal": "1",
              "source": "나는 학생이다", "target": "i am a student"}  # fmt: skip
     settings, notices = parse_query(query, "attention")
     assert notices == []
     assert (settings.att_part, settings.att_d, settings.att_heads) == ("explain", 64, 8)
+    assert settings.att_step == "mask" and settings.step == DEFAULTS.step  # not the Train page's
     assert (settings.qi, settings.kj, settings.head, settings.line) == (3, 1, 2, 2)
     assert (settings.scaled, settings.pe, settings.shuffle, settings.causal) == (
         False,
@@ -427,7 +428,7 @@ def test_the_attention_pages_names_are_its_own_settings():
         True,
     )
     assert (settings.source, settings.target) == ("나는 학생이다", "i am a student")
-    for name in ("d", "heads", "part"):  # the other pages' settings of those names stay put
+    for name in ("d", "heads", "part", "step"):  # other pages' settings of those names stay put
         assert getattr(settings, name) == getattr(DEFAULTS, name)
     assert to_query(settings, "attention") == query
     assert parse_query(to_query(settings, "attention"), "attention") == (settings, [])
