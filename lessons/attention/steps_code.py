@@ -44,82 +44,85 @@ def program_files(run: AttentionRun) -> dict[str, torch.Tensor]:
     return {name: tensor for name, tensor in files.items() if tensor.numel() > LITERAL_LIMIT}
 
 
-def _torch_program(s: Settings, lines: list[str], b: int, h: int) -> str:
+def torch_model_lines(s: Settings, lines: list[str]) -> list[str]:
+    """The start of every PyTorch program of the part and of the heads and explain parts:
+    tokenize as the page does, draw its weights from the same seeded generators, add the
+    positions, run nn.MultiheadAttention with the page's masks (x, out, weights)."""
     D, H = s.att_d, s.att_heads
     embed_seed = make_generator(s.seed, EMBED_PURPOSE).initial_seed()
     mha_seed = make_generator(s.seed, ATTENTION_PURPOSE).initial_seed()
-    positions = (
-        [
-            "",
-            "# Sinusoidal positions (in float64, then float32, as the page computes them)",
-            "position = torch.arange(T, dtype=torch.float64)[:, None]  # (T, 1)",
-            "pairs = torch.arange(0, D, 2, dtype=torch.float64)  # 2i = 0, 2, 4, …",
-            "angle = position / 10000 ** (pairs / D)  # (T, ⌈D/2⌉)",
-            "pe = torch.zeros(T, D, dtype=torch.float64)",
-            "pe[:, 0::2] = torch.sin(angle)",
-            "pe[:, 1::2] = torch.cos(angle[:, : D // 2])",
-            "pe = pe.float()  # (T, D)",
-        ]
-        if s.pe
-        else []
-    )
-    x_line = (
-        "x = embedding(ids) + pe  # (B, T, D): token vectors plus positions"
-        if s.pe
-        else "x = embedding(ids)  # (B, T, D): token vectors (positions are off)"
-    )
-    causal = (
-        "hidden_later = torch.ones(T, T, dtype=torch.bool).triu(1)  # (T, S) True: a later key"
-        if s.causal
-        else "hidden_later = torch.zeros(T, T, dtype=torch.bool)  # causal is off: nothing"
-    )
+    positions = [
+        "# Sinusoidal positions (in float64, then float32, as the page computes them)",
+        "position = torch.arange(T, dtype=torch.float64)[:, None]  # (T, 1)",
+        "pairs = torch.arange(0, D, 2, dtype=torch.float64)  # 2i = 0, 2, 4, …",
+        "angle = position / 10000 ** (pairs / D)  # (T, ⌈D/2⌉)",
+        "pe = torch.zeros(T, D, dtype=torch.float64)",
+        "pe[:, 0::2] = torch.sin(angle)",
+        "pe[:, 1::2] = torch.cos(angle[:, : D // 2])",
+        "pe = pe.float()  # (T, D)",
+        "",
+    ]
+    return [
+        "import math",
+        "from collections import Counter",
+        "",
+        "import torch",
+        "from torch import nn",
+        "",
+        f"lines = {[printable(line) for line in lines]!r}  # the sidebar's lines",
+        *words_of_snippet(),
+        "# The Keras Tokenizer's algorithm: count every line's words, most frequent first.",
+        "word_counts = Counter()",
+        "for line in lines:",
+        "    word_counts.update(words_of(line))",
+        *rank_snippet(None),
+        "seqs = [[word_index[w] for w in words_of(line)] for line in lines]",
+        "seqs = [seq for seq in seqs if seq]  # a line without a word is left out",
+        f"T = min(max(len(seq) for seq in seqs), {MAX_TOKENS})",
+        "# pad_sequences(padding='pre', truncating='post'): zeros in front, cut at the end",
+        "ids = torch.tensor([[0] * (T - len(seq[:T])) + seq[:T] for seq in seqs])  # (B, T)",
+        "padding = ids == 0  # (B, T) True at padding",
+        "B = len(seqs)",
+        "",
+        f"D, H = {D}, {H}  # model width, heads",
+        "Dh = D // H  # features per head",
+        "V = len(word_index) + 1  # vocabulary; row 0 is padding",
+        "embedding = nn.Embedding(V, D)",
+        "mha = nn.MultiheadAttention(D, H, batch_first=True)",
+        "with torch.no_grad():  # the page's weights: the same seeded generators",
+        f"    g = torch.Generator().manual_seed({embed_seed})",
+        "    nn.init.normal_(embedding.weight, 0.0, 1.0, generator=g)  # N(0, 1)",
+        f"    g = torch.Generator().manual_seed({mha_seed})",
+        "    bound = math.sqrt(6 / (3 * D + D))  # xavier_uniform_ over in_proj (3D, D)",
+        "    mha.in_proj_weight.uniform_(-bound, bound, generator=g)",
+        "    mha.out_proj.weight.uniform_(-1 / math.sqrt(D), 1 / math.sqrt(D), generator=g)",
+        "    # the biases stay at PyTorch's 0",
+        "",
+        *(positions if s.pe else []),
+        (
+            "hidden_later = torch.ones(T, T, dtype=torch.bool).triu(1)  # (T, S) True: a later key"
+            if s.causal
+            else "hidden_later = torch.zeros(T, T, dtype=torch.bool)  # causal is off: nothing"
+        ),
+        "with torch.no_grad():",
+        (
+            "    x = embedding(ids) + pe  # (B, T, D): token vectors plus positions"
+            if s.pe
+            else "    x = embedding(ids)  # (B, T, D): token vectors (positions are off)"
+        ),
+        "    out, weights = mha(",
+        "        x, x, x,",
+        "        key_padding_mask=padding,",
+        "        attn_mask=hidden_later,",
+        "        average_attn_weights=False,  # (B, H, T, S): every head's own weights",
+        "    )",
+    ]
+
+
+def _torch_program(s: Settings, lines: list[str], b: int, h: int) -> str:
     return "\n".join(
         [
-            "import math",
-            "from collections import Counter",
-            "",
-            "import torch",
-            "from torch import nn",
-            "",
-            f"lines = {[printable(line) for line in lines]!r}  # the sidebar's lines",
-            *words_of_snippet(),
-            "# The Keras Tokenizer's algorithm: count every line's words, most frequent first.",
-            "word_counts = Counter()",
-            "for line in lines:",
-            "    word_counts.update(words_of(line))",
-            *rank_snippet(None),
-            "seqs = [[word_index[w] for w in words_of(line)] for line in lines]",
-            "seqs = [seq for seq in seqs if seq]  # a line without a word is left out",
-            f"T = min(max(len(seq) for seq in seqs), {MAX_TOKENS})",
-            "# pad_sequences(padding='pre', truncating='post'): zeros in front, cut at the end",
-            "ids = torch.tensor([[0] * (T - len(seq[:T])) + seq[:T] for seq in seqs])  # (B, T)",
-            "padding = ids == 0  # (B, T) True at padding",
-            "B = len(seqs)",
-            "",
-            f"D, H = {D}, {H}  # model width, heads",
-            "Dh = D // H  # features per head",
-            "V = len(word_index) + 1  # vocabulary; row 0 is padding",
-            "embedding = nn.Embedding(V, D)",
-            "mha = nn.MultiheadAttention(D, H, batch_first=True)",
-            "with torch.no_grad():  # the page's weights: the same seeded generators",
-            f"    g = torch.Generator().manual_seed({embed_seed})",
-            "    nn.init.normal_(embedding.weight, 0.0, 1.0, generator=g)  # N(0, 1)",
-            f"    g = torch.Generator().manual_seed({mha_seed})",
-            "    bound = math.sqrt(6 / (3 * D + D))  # xavier_uniform_ over in_proj (3D, D)",
-            "    mha.in_proj_weight.uniform_(-bound, bound, generator=g)",
-            "    mha.out_proj.weight.uniform_(-1 / math.sqrt(D), 1 / math.sqrt(D), generator=g)",
-            "    # the biases stay at PyTorch's 0",
-            *positions,
-            "",
-            causal,
-            "with torch.no_grad():",
-            f"    {x_line}",
-            "    out, weights = mha(",
-            "        x, x, x,",
-            "        key_padding_mask=padding,",
-            "        attn_mask=hidden_later,",
-            "        average_attn_weights=False,  # (B, H, T, S): every head's own weights",
-            "    )",
+            *torch_model_lines(s, lines),
             "# A query that every mask hides (padding in front, causal) gets NaN weights in",
             "# PyTorch; the page shows zeros there. The last token is never padding.",
             "",
