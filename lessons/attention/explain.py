@@ -24,6 +24,7 @@ from ui.safe import md_escape
 from ui.settings import Settings
 from ui.shell import explain
 from ui.state import current, widget
+from ui.tex import tex_number as ui_tex_number
 
 from . import heads_code
 from .common import (
@@ -53,21 +54,7 @@ IDEA = (
 
 def tex_number(value: float, digits: int = 4) -> str:
     """A number for st.latex, `digits` significant; `a \\times 10^{k}` when tiny or huge."""
-    value = float(value)
-    if math.isnan(value):
-        return r"\text{NaN}"
-    if math.isinf(value):
-        return r"\infty" if value > 0 else r"-\infty"
-    if value == 0:
-        return "0"
-    exponent = math.floor(math.log10(abs(value)))
-    if -4 <= exponent < 5:
-        text = f"{value:.{max(digits - 1 - exponent, 0)}f}"
-        return text.rstrip("0").rstrip(".") if "." in text else text
-    mantissa = value / 10**exponent
-    if round(abs(mantissa), digits - 1) >= 10:
-        mantissa, exponent = mantissa / 10, exponent + 1
-    return rf"{mantissa:.{digits - 1}f} \times 10^{{{exponent}}}"
+    return ui_tex_number(value, digits, plain=(-4, 5))
 
 
 def factor(value: float, digits: int = 3) -> str:

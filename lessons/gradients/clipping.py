@@ -35,9 +35,10 @@ from ui.i18n import t
 from ui.settings import LIMITS, Settings
 from ui.shell import explain
 from ui.state import current, widget
+from ui.tex import tex_number
 
 from . import clip_code
-from .common import live, show_code, tex_number
+from .common import live, show_code
 
 LEARNING_RATE = 0.01  # SGD's η for every run (a setting could make it a control)
 STEPS = 40  # steps of the short run

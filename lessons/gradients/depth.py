@@ -30,9 +30,10 @@ from ui.i18n import t
 from ui.settings import CHOICES, LIMITS, Settings
 from ui.shell import explain
 from ui.state import widget
+from ui.tex import tex_number
 
 from . import code
-from .common import BATCH, W_PURPOSE, X_PURPOSE, live, show_code, tex_number
+from .common import BATCH, W_PURPOSE, X_PURPOSE, live, show_code
 
 BINS = 40  # bins of each layer's activation histogram
 SLOPES = {"torch": TORCH_LEAKY_SLOPE, "keras": KERAS_LEAKY_SLOPE}

@@ -34,9 +34,10 @@ from ui.safe import md_escape
 from ui.settings import CHOICES, LIMITS, WIDTHS, Settings
 from ui.shell import explain
 from ui.state import widget
+from ui.tex import tex_number
 
 from . import time_code
-from .common import live, show_code, tex_number
+from .common import live, show_code
 
 MAX_STEPS = 48  # T autograd runs of up to T steps each (O(T²)): a sentence, not a book
 CELLS = ("rnn_tanh", "rnn_relu", "lstm", "gru")

@@ -5,10 +5,10 @@ import pytest
 from app_support import chart, decode, no_exception
 
 from layers.gradients import dense_stack_gradients
-from lessons.gradients.common import tex_number
 from lessons.gradients.depth import draw_weights, input_batch
 from ui.i18n import translate
 from ui.settings import CHOICES
+from ui.tex import tex_number
 
 PAGE = "views/gradients.py"
 
