@@ -132,10 +132,11 @@ def real_tokens(run: AttentionRun, b: int) -> list[int]:
     return [i for i, masked in enumerate(run.batch.padding_mask[b].tolist()) if not masked]
 
 
-def size_controls() -> None:
-    """The width D and the heads H that split it (Dh = D / H), with the causal switch."""
+def size_controls(switch: str = "causal") -> None:
+    """The width D and the heads H that split it (Dh = D / H), with one switch beside them:
+    the causal mask, or (for the encoder and decoder, whose masks are fixed) positions."""
     s = current()
-    c1, c2, c3 = columns(("att_d", "att_heads", "causal"), [3, 3, 2])
+    c1, c2, c3 = columns(("att_d", "att_heads", switch), [3, 3, 2])
     with c1:
         widget(
             st.select_slider,
@@ -156,7 +157,14 @@ def size_controls() -> None:
         if not hidden("att_heads"):
             st.caption(t("attention.heads_note", d=s.att_d, Dh=s.att_d // s.att_heads))
     with c3:
-        widget(st.toggle, t("control.causal"), "causal", help=t("control.causal_help"))
+        label, help_key = SWITCHES[switch]
+        widget(st.toggle, t(label), switch, help=t(help_key))
+
+
+SWITCHES = {  # the switch beside D and H: its label and help keys
+    "causal": ("control.causal", "control.causal_help"),
+    "pe": ("attention.transformer.pe", "attention.transformer.pe_help"),
+}
 
 
 def line_control(run: AttentionRun) -> int:

@@ -44,10 +44,10 @@ from ui.downloads import downloads
 from ui.i18n import t
 from ui.settings import WIDTHS, Settings, head_options
 from ui.shell import explain
-from ui.state import current, hidden, widget
+from ui.state import current, widget
 
 from . import transformer_code
-from .common import show_code
+from .common import show_code, size_controls
 
 START = "[start]"  # the decoder's first token: "begin the translation"
 # Generator purposes: the code panel's program draws the same weights from the same seeds.
@@ -346,38 +346,6 @@ def _text_boxes() -> None:
 
 def _with(options, value):
     return sorted({*options, value})
-
-
-def _size_controls(s: Settings) -> None:
-    """D and H as the other parts draw them, and positions; no causal switch: the decoder is
-    always causal and the encoder never (said in the part's idea)."""
-    c1, c2, c3 = columns(("att_d", "att_heads", "pe"), [3, 3, 2])
-    with c1:
-        widget(
-            st.select_slider,
-            t("attention.d"),
-            "att_d",
-            options=_with(WIDTHS, s.att_d),
-            format_func=lambda v: str(int(v)),
-            help=t("attention.d_help"),
-        )
-    with c2:
-        widget(
-            st.segmented_control,
-            t("control.heads"),
-            "att_heads",
-            options=_with(head_options(s.att_d), s.att_heads),
-            help=t("attention.heads_help", d=s.att_d),
-        )
-        if not hidden("att_heads"):
-            st.caption(t("attention.heads_note", d=s.att_d, Dh=s.att_d // s.att_heads))
-    with c3:
-        widget(
-            st.toggle,
-            t("attention.transformer.pe"),
-            "pe",
-            help=t("attention.transformer.pe_help"),
-        )
 
 
 def _pickers(pairs: Pairs, H: int) -> tuple[int, int]:
@@ -703,7 +671,7 @@ def transformer_part(s: Settings) -> None:
     pairs = cached_pairs(s.source, s.target)
     if not _notes(pairs):
         return
-    _size_controls(s)
+    size_controls("pe")  # not the causal switch: the decoder is always causal, the encoder never
     s = current()
     if not fits_budget(s, pairs):
         return
