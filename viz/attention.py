@@ -187,62 +187,20 @@ def score_heatmap(
     )
     if mask.any():
         traces.append(
-            dict(
-                type="heatmap",
-                z=np.where(mask, np.float32(1.0), np.float32(np.nan)).astype(np.float32),
-                x=x,
-                y=y,
-                zmin=0.0,
-                zmax=1.0,
-                colorscale=[[0.0, HIDDEN_COLOR], [1.0, HIDDEN_COLOR]],
-                showscale=False,
-                hovertemplate="<br>".join(
-                    (
-                        theme.hover_line(y_title, "%{y}"),
-                        theme.hover_line(x_title, "%{x}"),
-                        theme.label(hidden_name),
-                    )
-                )
-                + "<extra></extra>",
-                hoverongaps=False,
+            theme.hidden_cells(
+                mask, x, y, color=HIDDEN_COLOR, name=hidden_name, x_title=x_title, y_title=y_title
             )
         )
-        layout["annotations"] = [
-            {
-                "text": f'<span style="color:{HIDDEN_COLOR}">■</span> {theme.label(hidden_name)}',
-                "xref": "paper",
-                "x": 1.0,
-                "xanchor": "right",
-                "yref": "paper",
-                "y": 1.0,
-                "yanchor": "bottom",
-                "yshift": 4,
-                "showarrow": False,
-                "font": {"size": size - 1},
-            }
-        ]
+        layout["annotations"] = [theme.swatch_note(hidden_name, HIDDEN_COLOR, size)]
         layout["margin"]["t"] += size + 10
         layout["height"] += size + 10
-    layout["xaxis"] = theme.axis(
-        title=x_title, presentation=presentation, type="category", constrain="domain", tickangle=-90
-    )
-    layout["yaxis"] = theme.axis(
-        title=y_title,
-        presentation=presentation,
-        type="category",
-        autorange="reversed",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-    )
-    theme.fit_margins(
+    theme.square_map_axes(
         layout,
+        x,
+        y,
+        x_title=x_title,
+        y_title=y_title,
         presentation=presentation,
-        left=y,
-        left_title=bool(y_title),
-        bottom=x,
-        bottom_angle=-90,
-        bottom_title=bool(x_title),
         right=theme.colorbar_room(theme.number_labels(lo, hi), presentation=presentation),
     )
     layout["height"] += layout["margin"]["b"]  # the cells keep their size under long words

@@ -178,25 +178,7 @@ def shape_flow(
                 }
             )
     for i in range(count - 1):
-        annotations.append(
-            {
-                "text": "",
-                "x": i + 1 - half_width,
-                "y": 0.0,
-                "ax": i + half_width,
-                "ay": 0.0,
-                "xref": "x",
-                "yref": "y",
-                "axref": "x",
-                "ayref": "y",
-                "showarrow": True,
-                "arrowhead": 2,
-                "arrowsize": 1.2,
-                "arrowwidth": 2,
-                "arrowcolor": theme.AXIS_COLOR,
-                "standoff": 2,
-            }
-        )
+        annotations.append(theme.arrow(i + half_width, 0.0, i + 1 - half_width, 0.0))
     # The tallest box (0.8 units) gets box_px pixels; above and below it, room for the labels:
     # one line each way, two when staggered.
     box_px = 160 if presentation else 120

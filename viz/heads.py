@@ -253,19 +253,14 @@ def cell_heatmap(
             raise ValueError(f"hidden has shape {mask.shape}; pass one flag per cell, ({R}, {C})")
         if mask.any():
             traces.append(
-                dict(
-                    type="heatmap",
-                    z=np.where(mask, np.float32(1.0), np.float32(np.nan)).astype(np.float32),
-                    x=x,
-                    y=y,
-                    zmin=0.0,
-                    zmax=1.0,
-                    colorscale=[[0.0, HIDDEN_COLOR], [1.0, HIDDEN_COLOR]],
-                    showscale=False,
-                    hovertemplate=_hover(
-                        [(y_title, "%{y}"), (x_title, "%{x}"), ("", theme.label(hidden_name))]
-                    ),
-                    hoverongaps=False,
+                theme.hidden_cells(
+                    mask,
+                    x,
+                    y,
+                    color=HIDDEN_COLOR,
+                    name=hidden_name,
+                    x_title=x_title,
+                    y_title=y_title,
                 )
             )
     shapes = []
@@ -299,26 +294,13 @@ def cell_heatmap(
         ]
     layout = theme.base_layout(title=title, presentation=presentation)
     layout["shapes"] = shapes
-    layout["xaxis"] = theme.axis(
-        title=x_title, presentation=presentation, type="category", constrain="domain", tickangle=-90
-    )
-    layout["yaxis"] = theme.axis(
-        title=y_title,
-        presentation=presentation,
-        type="category",
-        autorange="reversed",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-    )
-    theme.fit_margins(
+    theme.square_map_axes(
         layout,
+        x,
+        y,
+        x_title=x_title,
+        y_title=y_title,
         presentation=presentation,
-        left=y,
-        left_title=bool(y_title),
-        bottom=x,
-        bottom_angle=-90,
-        bottom_title=bool(x_title),
         right=theme.colorbar_room(["0.8"], presentation=presentation),
     )
     # The plot gets its rows' height whatever room the labels take below and beside it

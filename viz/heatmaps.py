@@ -154,27 +154,13 @@ def attention_heatmap(
         height=theme.auto_height(queries, presentation=presentation),
         presentation=presentation,
     )
-    layout["xaxis"] = theme.axis(
-        title=x_title, presentation=presentation, type="category", constrain="domain", tickangle=-90
-    )
-    # Square cells: one key is as wide as one query is tall.
-    layout["yaxis"] = theme.axis(
-        title=y_title,
-        presentation=presentation,
-        type="category",
-        autorange="reversed",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-    )
-    theme.fit_margins(
+    theme.square_map_axes(
         layout,
+        trace["x"],
+        trace["y"],
+        x_title=x_title,
+        y_title=y_title,
         presentation=presentation,
-        left=trace["y"],
-        left_title=bool(y_title),
-        bottom=trace["x"],
-        bottom_angle=-90,
-        bottom_title=bool(x_title),
         right=theme.colorbar_room(_bar_labels(trace), presentation=presentation),
     )
     return theme.figure([trace], layout=layout)

@@ -564,25 +564,14 @@ def similarity_heatmap(
         presentation=presentation,
     )
     angle = 0 if n <= 2 else -90
-    layout["xaxis"] = theme.axis(
-        presentation=presentation, type="category", constrain="domain", tickangle=angle
-    )
     # Square cells: word × word reads the same both ways.
-    layout["yaxis"] = theme.axis(
-        presentation=presentation,
-        type="category",
-        autorange="reversed",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-    )
-    theme.fit_margins(
+    theme.square_map_axes(
         layout,
+        names,
+        names,
         presentation=presentation,
-        left=names,
-        bottom=names,
-        bottom_angle=angle,
         right=theme.colorbar_room(["−1.0"], presentation=presentation),
+        tickangle=angle,
     )
     layout["height"] += layout["margin"]["b"]
     return theme.figure([trace], layout=layout)

@@ -414,6 +414,112 @@ def colorbar_room(labels: Sequence[str], *, presentation: bool = False) -> float
     )
 
 
+def square_map_axes(
+    layout: dict,
+    x_labels: Sequence[str],
+    y_labels: Sequence[str],
+    *,
+    x_title: str = "",
+    y_title: str = "",
+    presentation: bool = False,
+    right: float | None = None,
+    tickangle: int = -90,
+) -> dict:
+    """A token × token map's category axes, square cells with row 0 on top, and its margins."""
+    layout["xaxis"] = axis(
+        title=x_title,
+        presentation=presentation,
+        type="category",
+        constrain="domain",
+        tickangle=tickangle,
+    )
+    # Square cells: one column is as wide as one row is tall.
+    layout["yaxis"] = axis(
+        title=y_title,
+        presentation=presentation,
+        type="category",
+        autorange="reversed",
+        scaleanchor="x",
+        scaleratio=1,
+        constrain="domain",
+    )
+    return fit_margins(
+        layout,
+        presentation=presentation,
+        left=y_labels,
+        left_title=bool(y_title),
+        bottom=x_labels,
+        bottom_angle=tickangle,
+        bottom_title=bool(x_title),
+        right=right,
+    )
+
+
+def hidden_cells(
+    mask: np.ndarray,
+    x: Sequence[str],
+    y: Sequence[str],
+    *,
+    color: str,
+    name: str,
+    x_title: str = "",
+    y_title: str = "",
+) -> dict:
+    """A heatmap trace over a map painting the cells `mask` marks in flat `color`, named `name`."""
+    return dict(
+        type="heatmap",
+        z=np.where(mask, np.float32(1.0), np.float32(np.nan)).astype(np.float32),
+        x=x,
+        y=y,
+        zmin=0.0,
+        zmax=1.0,
+        colorscale=[[0.0, color], [1.0, color]],
+        showscale=False,
+        hovertemplate="<br>".join(
+            (hover_line(y_title, "%{y}"), hover_line(x_title, "%{x}"), label(name))
+        )
+        + "<extra></extra>",
+        hoverongaps=False,
+    )
+
+
+def swatch_note(name: str, color: str, size: int) -> dict:
+    """A "■ name" key above the plot's top right corner, the square in `color`."""
+    return {
+        "text": f'<span style="color:{color}">■</span> {label(name)}',
+        "xref": "paper",
+        "x": 1.0,
+        "xanchor": "right",
+        "yref": "paper",
+        "y": 1.0,
+        "yanchor": "bottom",
+        "yshift": 4,
+        "showarrow": False,
+        "font": {"size": size - 1},
+    }
+
+
+def arrow(x0: float, y0: float, x1: float, y1: float, *, color: str = AXIS_COLOR) -> dict:
+    """An arrow annotation from (x0, y0) to (x1, y1), in data coordinates."""
+    return {
+        "text": "",
+        "x": x1,
+        "y": y1,
+        "ax": x0,
+        "ay": y0,
+        "xref": "x",
+        "yref": "y",
+        "axref": "x",
+        "ayref": "y",
+        "showarrow": True,
+        "arrowhead": 2,
+        "arrowsize": 1.2,
+        "arrowwidth": 2.5 if color != AXIS_COLOR else 2,
+        "arrowcolor": color,
+        "standoff": 2,
+    }
+
+
 # --------------------------------------------------------------------------- memoized builders
 MEMO_ENTRIES = 512  # figures kept; a page of ten charts at stress settings holds about 4 MB
 _memo: OrderedDict[tuple, go.Figure] = OrderedDict()

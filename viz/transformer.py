@@ -137,12 +137,12 @@ def encoder_decoder_flow(
             shape_top = top - len(names) * name_line
             annotations.append(_text("<br>".join(shapes_), middle_x, shape_top, shape_size, "top"))
             if level:
-                annotations.append(_arrow(middle_x, y0 - ROW_GAP, middle_x, y0))
+                annotations.append(theme.arrow(middle_x, y0 - ROW_GAP, middle_x, y0))
             centres[column, level] = (left, y0 + box_h / 2)
     memory_left, memory_y = centres[0, len(encoder) - 1]
     cross_left, cross_y = centres[1, cross]
     start, end = (memory_left + box_w, memory_y), (cross_left, cross_y)
-    annotations.append(_arrow(*start, *end, color=CROSS_COLOR))
+    annotations.append(theme.arrow(*start, *end, color=CROSS_COLOR))
     if memory_lines:
         note = _text(
             "<br>".join(memory_lines),
@@ -184,27 +184,6 @@ def _text(text: str, x: float, y: float, size: int, anchor: str = "middle") -> d
         "yanchor": anchor,
         "showarrow": False,
         "font": {"size": size},
-    }
-
-
-def _arrow(x0: float, y0: float, x1: float, y1: float, *, color: str = theme.AXIS_COLOR) -> dict:
-    """An arrow from (x0, y0) to (x1, y1), in data coordinates."""
-    return {
-        "text": "",
-        "x": x1,
-        "y": y1,
-        "ax": x0,
-        "ay": y0,
-        "xref": "x",
-        "yref": "y",
-        "axref": "x",
-        "ayref": "y",
-        "showarrow": True,
-        "arrowhead": 2,
-        "arrowsize": 1.2,
-        "arrowwidth": 2.5 if color != theme.AXIS_COLOR else 2,
-        "arrowcolor": color,
-        "standoff": 2,
     }
 
 
@@ -274,55 +253,19 @@ def masked_attention_heatmap(
         layout["margin"]["t"] += extra + 6
     if mask.any():
         traces.append(
-            dict(
-                type="heatmap",
-                z=np.where(mask, np.float32(1.0), np.float32(np.nan)).astype(np.float32),
-                x=x,
-                y=y,
-                zmin=0.0,
-                zmax=1.0,
-                colorscale=[[0.0, HIDDEN_COLOR], [1.0, HIDDEN_COLOR]],
-                showscale=False,
-                hovertemplate="<br>".join([*hover, theme.label(hidden_name)]) + "<extra></extra>",
-                hoverongaps=False,
+            theme.hidden_cells(
+                mask, x, y, color=HIDDEN_COLOR, name=hidden_name, x_title=x_title, y_title=y_title
             )
         )
-        layout["annotations"] = [
-            {
-                "text": f'<span style="color:{HIDDEN_COLOR}">■</span> {theme.label(hidden_name)}',
-                "xref": "paper",
-                "x": 1.0,
-                "xanchor": "right",
-                "yref": "paper",
-                "y": 1.0,
-                "yanchor": "bottom",
-                "yshift": 4,
-                "showarrow": False,
-                "font": {"size": size - 1},
-            }
-        ]
+        layout["annotations"] = [theme.swatch_note(hidden_name, HIDDEN_COLOR, size)]
         layout["margin"]["t"] += size + 10
-    layout["xaxis"] = theme.axis(
-        title=x_title, presentation=presentation, type="category", constrain="domain", tickangle=-90
-    )
-    # Square cells: one key is as wide as one query is tall.
-    layout["yaxis"] = theme.axis(
-        title=y_title,
-        presentation=presentation,
-        type="category",
-        autorange="reversed",
-        scaleanchor="x",
-        scaleratio=1,
-        constrain="domain",
-    )
-    theme.fit_margins(
+    theme.square_map_axes(
         layout,
+        x,
+        y,
+        x_title=x_title,
+        y_title=y_title,
         presentation=presentation,
-        left=y,
-        left_title=bool(y_title),
-        bottom=x,
-        bottom_angle=-90,
-        bottom_title=bool(x_title),
         right=theme.colorbar_room(theme.number_labels(0.0, 1.0), presentation=presentation),
     )
     # Square cells sized for the room and the page (map_cell); the figure as tall as they make it.
