@@ -33,7 +33,7 @@ def flip(page, label: str) -> None:
 
 
 def test_the_scaling_switch_redraws_the_scores_and_writes_the_link(tab):
-    tab.open("attention", {"part": "steps"})
+    tab.open("attention", {"part": "steps", "step": "scores"})
     page = tab.page
     switch = page.get_by_role("switch", name=en("attention.steps.scaled"))
     assert switch.is_checked()
