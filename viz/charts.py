@@ -198,7 +198,18 @@ def shape_flow(
     )
     margin = layout["margin"]
     layout["height"] = margin["t"] + margin["b"] + box_px + 2 * room_px
-    return theme.figure([], layout=layout)
+    # Hovering a box names it with its shape. The points are the figure's data, so a new shape
+    # is new data (the datarevision follows it), not only a new picture.
+    hover = {
+        "type": "scatter",
+        "mode": "markers",
+        "x": np.arange(count, dtype=np.float32),
+        "y": np.zeros(count, dtype=np.float32),
+        "text": [f"{theme.label(name)}: {theme.label(shape)}" for name, shape, _ in blocks],
+        "marker": {"size": 40, "opacity": 0},
+        "hovertemplate": "%{text}<extra></extra>",
+    }
+    return theme.figure([hover], layout=layout)
 
 
 @theme.memo

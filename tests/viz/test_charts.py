@@ -111,7 +111,9 @@ def test_shape_flow_writes_names_and_shapes_escaped():
     assert _texts(fig) == ["<b>embed</b>", "(1, 7, 16)", "<b>&lt;lstm&gt;</b>", "(1, 7, 32)"]
     assert fig.layout.title.text == "flow"
     assert fig.layout.xaxis.visible is False and fig.layout.yaxis.visible is False
-    assert len(fig.data) == 0
+    # The boxes are shapes; the only trace is the invisible hover points, one per box.
+    (hover,) = fig.data
+    assert hover.marker.opacity == 0 and len(hover.x) == 2
 
 
 def test_shape_flow_staggers_labels_when_crowded():
@@ -198,3 +200,13 @@ def test_histogram_marker_without_a_name_has_no_annotation():
     fig = viz.histogram_with_marker(np.ones(4), marker=1.0)
     assert len(fig.layout.shapes) == 1
     assert fig.layout.annotations == ()
+
+
+def test_shape_flow_hover_names_each_box_and_its_shape_as_data():
+    fig = viz.shape_flow([("x", "(1, 7, 16)", 16), ("<q>", "(1, 4, 7, 4)", 4)])
+    (hover,) = fig.data
+    assert list(hover.text) == ["x: (1, 7, 16)", "&lt;q&gt;: (1, 4, 7, 4)"]
+    assert hover.marker.opacity == 0
+    # A new shape is new data, so the browser sees the figure change (datarevision follows).
+    other = viz.shape_flow([("x", "(1, 7, 16)", 16), ("<q>", "(1, 8, 7, 2)", 2)])
+    assert other.layout.datarevision != fig.layout.datarevision
