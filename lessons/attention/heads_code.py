@@ -19,7 +19,7 @@ from ui.code import np_literal, printable
 from ui.settings import Settings
 
 from .common import AttentionRun
-from .steps_code import keras_flat, page_lines, torch_model_lines
+from .steps_code import keras_call_lines, page_lines, torch_model_lines
 
 READ_QUERIES = 8  # as the page: the first 8 of the sentence's words
 ROUND = 4  # decimals of printed vectors
@@ -124,21 +124,7 @@ def _keras_model(s: Settings, run: AttentionRun) -> list[str]:
         "",
         "mha = keras.layers.MultiHeadAttention(num_heads=H, key_dim=Dh)",
         "mha.build((B, T, D), (B, T, D))  # query shape, value shape",
-        "# The page's weights in Keras' layout, flattened in get_weights() order:",
-        "# query, key, value kernels (D, H, Dh) and biases (H, Dh); output (H, Dh, D), (D,).",
-        np_literal("flat", keras_flat(run), "4·(D² + D) numbers", "keras_weights.npy"),
-        "shapes = [w.shape for w in mha.get_weights()]",
-        "cuts = np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1]",
-        "mha.set_weights([p.reshape(shape) for p, shape in zip(np.split(flat, cuts), shapes)])",
-        "",
-        "# Keras' attention_mask says where a query MAY look (PyTorch's padding: may not).",
-        "allowed = np.broadcast_to(~padding[:, None, :], (B, T, T))  # (B, T, S)",
-        "out, weights = mha(",
-        "    x, x,",
-        "    attention_mask=allowed,",
-        "    use_causal_mask=causal,",
-        "    return_attention_scores=True,",
-        ")",
+        *keras_call_lines(run),
         "out = keras.ops.convert_to_numpy(out)  # (B, T, D)",
         "weights = keras.ops.convert_to_numpy(weights)  # (B, H, T, S)",
         "",

@@ -160,6 +160,28 @@ def _torch_program(s: Settings, lines: list[str], b: int, h: int) -> str:
     )
 
 
+def keras_call_lines(run: AttentionRun) -> list[str]:
+    """The Keras programs' middle (this part's, the heads' and explain's): load the page's
+    weights into `mha` in Keras' layout, call it on x with the page's masks (out, weights)."""
+    return [
+        "# The page's weights in Keras' layout, flattened in get_weights() order:",
+        "# query, key, value kernels (D, H, Dh) and biases (H, Dh); output (H, Dh, D), (D,).",
+        np_literal("flat", keras_flat(run), "4·(D² + D) numbers", "keras_weights.npy"),
+        "shapes = [w.shape for w in mha.get_weights()]",
+        "cuts = np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1]",
+        "mha.set_weights([p.reshape(shape) for p, shape in zip(np.split(flat, cuts), shapes)])",
+        "",
+        "# Keras' attention_mask says where a query MAY look (PyTorch's padding: may not).",
+        "allowed = np.broadcast_to(~padding[:, None, :], (B, T, T))  # (B, T, S)",
+        "out, weights = mha(",
+        "    x, x,",
+        "    attention_mask=allowed,",
+        "    use_causal_mask=causal,",
+        "    return_attention_scores=True,",
+        ")",
+    ]
+
+
 def _keras_program(s: Settings, run: AttentionRun, b: int, h: int) -> str:
     B, T, D = run.x.shape
     H = s.att_heads
@@ -181,26 +203,7 @@ def _keras_program(s: Settings, run: AttentionRun, b: int, h: int) -> str:
             '    print(f"{weight.path:<46} {tuple(weight.shape)}")',
             'print(f"count_params: {mha.count_params():,} = 4·(D² + D) = {4 * (D * D + D):,}")',
             "",
-            "# The page's weights in Keras' layout, flattened in get_weights() order:",
-            "# query, key, value kernels (D, H, Dh) and biases (H, Dh); output (H, Dh, D), (D,).",
-            np_literal(
-                "flat",
-                keras_flat(run),
-                "4·(D² + D) numbers",
-                "keras_weights.npy",
-            ),
-            "shapes = [w.shape for w in mha.get_weights()]",
-            "cuts = np.cumsum([int(np.prod(shape)) for shape in shapes])[:-1]",
-            "mha.set_weights([p.reshape(shape) for p, shape in zip(np.split(flat, cuts), shapes)])",
-            "",
-            "# Keras' attention_mask says where a query MAY look (PyTorch's padding: may not).",
-            "allowed = np.broadcast_to(~padding[:, None, :], (B, T, T))  # (B, T, S)",
-            "out, weights = mha(",
-            "    x, x,",
-            "    attention_mask=allowed,",
-            "    use_causal_mask=causal,",
-            "    return_attention_scores=True,",
-            ")",
+            *keras_call_lines(run),
             "weights = keras.ops.convert_to_numpy(weights)  # (B, H, T, S): after the softmax",
             f"b, h = {b}, {h}  # the sentence and the head on the page (0-based)",
             'print("out", tuple(out.shape), "weights", weights.shape)',
