@@ -154,11 +154,7 @@ def score_heatmap(
     queries, keys = z.shape
     theme.check_count(query_labels, queries, what="query labels", per="row")
     theme.check_count(key_labels, keys, what="key labels", per="column")
-    mask = np.zeros(z.shape, dtype=bool)
-    if hidden is not None:
-        mask = np.asarray(hidden, dtype=bool)
-        if mask.shape != z.shape:
-            raise ValueError(f"hidden has shape {mask.shape}; pass one per score, {z.shape}")
+    mask = theme.as_mask(hidden, z.shape, per="score")
     shown = np.where(mask, np.float32(np.nan), z).astype(np.float32)
     if signed:
         lo, hi = _symmetric([shown], zrange)

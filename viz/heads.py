@@ -248,9 +248,7 @@ def cell_heatmap(
         )
     ]
     if hidden is not None:
-        mask = np.asarray(hidden, dtype=bool)
-        if mask.shape != (R, C):
-            raise ValueError(f"hidden has shape {mask.shape}; pass one flag per cell, ({R}, {C})")
+        mask = theme.as_mask(hidden, (R, C), per="cell")
         if mask.any():
             traces.append(
                 theme.hidden_cells(
@@ -337,11 +335,7 @@ def weighted_sum(
     theme.check_count(key_labels, S, what="key labels", per="weight")
     x = numbered(key_labels, int(col_start))
     size = theme.font_size(presentation)
-    mask = np.zeros(S, dtype=bool)
-    if hidden is not None:
-        mask = np.asarray(hidden, dtype=bool)
-        if mask.shape != (S,):
-            raise ValueError(f"hidden has shape {mask.shape}; pass one flag per key, ({S},)")
+    mask = theme.as_mask(hidden, (S,), per="key")
     # Hidden keys get no bar (their weight is 0 by the mask, not by the scores): a × marks them.
     others = np.where(mask, np.float32(np.nan), w).astype(np.float32)
     mine = np.full(S, np.nan, dtype=np.float32)

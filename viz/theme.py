@@ -330,6 +330,16 @@ def check_count(labels: Sequence[str], count: int, *, what: str, per: str) -> No
         raise ValueError(f"got {len(labels)} {what} for {count} {per}s; pass one per {per}")
 
 
+def as_mask(hidden, shape: tuple[int, ...], *, per: str) -> np.ndarray:
+    """`hidden` as a bool array of `shape` (all False when None); a ValueError if it differs."""
+    if hidden is None:
+        return np.zeros(shape, dtype=bool)
+    mask = np.asarray(hidden, dtype=bool)
+    if mask.shape != tuple(shape):
+        raise ValueError(f"hidden has shape {mask.shape}; pass one flag per {per}, {tuple(shape)}")
+    return mask
+
+
 # --------------------------------------------------------------------------- fixed margins
 # Widths of characters in ems of a sans-serif face, rounded up: a margin a little too wide costs
 # a few pixels, one too narrow cuts a label.

@@ -218,11 +218,7 @@ def masked_attention_heatmap(
     queries, keys = z.shape
     theme.check_count(query_labels, queries, what="query labels", per="row")
     theme.check_count(key_labels, keys, what="key labels", per="column")
-    mask = np.zeros(z.shape, dtype=bool)
-    if hidden is not None:
-        mask = np.asarray(hidden, dtype=bool)
-        if mask.shape != z.shape:
-            raise ValueError(f"hidden has shape {mask.shape}; pass one per weight, {z.shape}")
+    mask = theme.as_mask(hidden, z.shape, per="weight")
     x, y = theme.row_labels(key_labels), theme.row_labels(query_labels)
     size = theme.font_size(presentation)
     hover = [theme.hover_line(y_title, "%{y}"), theme.hover_line(x_title, "%{x}")]

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import plotly.colors
+import pytest
 
 import viz
 from viz import theme
@@ -179,3 +180,10 @@ def test_viz_source_imports_only_plotly_numpy_and_the_standard_library():
             words = line.split()
             if words[:1] in (["import"], ["from"]) and not words[1].startswith("."):
                 assert words[1].split(".")[0] in allowed, f"{path.name}: {line}"
+
+
+def test_as_mask_is_all_false_without_a_mask_and_refuses_one_of_another_shape():
+    assert not theme.as_mask(None, (2, 3), per="cell").any()
+    assert theme.as_mask([[1, 0, 0], [0, 0, 1]], (2, 3), per="cell").sum() == 2
+    with pytest.raises(ValueError, match=r"one flag per cell, \(2, 3\)"):
+        theme.as_mask([[True, False]], (2, 3), per="cell")
