@@ -15,11 +15,11 @@ Tests run all four and compare with the page.
 
 from __future__ import annotations
 
-from ui.code import np_literal, printable
+from ui.code import printable
 from ui.settings import Settings
 
 from .common import AttentionRun
-from .steps_code import keras_call_lines, page_lines, torch_model_lines
+from .steps_code import keras_call_lines, keras_input_lines, page_lines, torch_model_lines
 
 READ_QUERIES = 8  # as the page: the first 8 of the sentence's words
 ROUND = 4  # decimals of printed vectors
@@ -105,21 +105,14 @@ def _explain_torch(s: Settings, lines: list[str], b: int, h: int, i: int, j: int
 def _keras_model(s: Settings, run: AttentionRun) -> list[str]:
     """Keras' layer with the page's weights on the page's token vectors: x, out, weights, and
     q, k, v, grid by hand from its kernels."""
-    B, T, D = run.x.shape
-    H = s.att_heads
-    lengths = [len([i for i in row if i]) for row in run.batch.ids.tolist()]
     return [
         "import math",
         "",
         "import keras",
         "import numpy as np",
         "",
-        f"B, T, D, H = {B}, {T}, {D}, {H}  # sentences, tokens, width, heads",
+        *keras_input_lines(s, run),
         "Dh = D // H",
-        f"causal = {bool(s.causal)}",
-        np_literal("x", run.x, f"(B, T, D) = {(B, T, D)}: the page's token vectors", "x.npy"),
-        f"lengths = np.array({lengths})  # each sentence's words; the rest is padding in front",
-        "padding = np.arange(T)[None, :] < (T - lengths)[:, None]  # (B, T) True at padding",
         f"tokens = {[[printable(w) for w in row] for row in run.batch.tokens]!r}",
         "",
         "mha = keras.layers.MultiHeadAttention(num_heads=H, key_dim=Dh)",

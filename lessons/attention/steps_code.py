@@ -182,20 +182,27 @@ def keras_call_lines(run: AttentionRun) -> list[str]:
     ]
 
 
-def _keras_program(s: Settings, run: AttentionRun, b: int, h: int) -> str:
+def keras_input_lines(s: Settings, run: AttentionRun) -> list[str]:
+    """The Keras programs' start (this part's, the heads' and explain's): the sizes, the
+    page's token vectors x and the padding of every sentence."""
     B, T, D = run.x.shape
-    H = s.att_heads
-    lengths = [len([i for i in row if i]) for row in run.batch.ids.tolist()]
+    lengths = (~run.batch.padding_mask).sum(dim=1).tolist()  # each sentence's words
+    return [
+        f"B, T, D, H = {B}, {T}, {D}, {s.att_heads}  # sentences, tokens, width, heads",
+        f"causal = {bool(s.causal)}",
+        np_literal("x", run.x, f"(B, T, D) = {(B, T, D)}: the page's token vectors", "x.npy"),
+        f"lengths = np.array({lengths})  # each sentence's words; the rest is padding in front",
+        "padding = np.arange(T)[None, :] < (T - lengths)[:, None]  # (B, T) True at padding",
+    ]
+
+
+def _keras_program(s: Settings, run: AttentionRun, b: int, h: int) -> str:
     return "\n".join(
         [
             "import keras",
             "import numpy as np",
             "",
-            f"B, T, D, H = {B}, {T}, {D}, {H}  # sentences, tokens, width, heads",
-            f"causal = {bool(s.causal)}",
-            np_literal("x", run.x, f"(B, T, D) = {(B, T, D)}: the page's token vectors", "x.npy"),
-            f"lengths = np.array({lengths})  # each sentence's words; the rest is padding in front",
-            "padding = np.arange(T)[None, :] < (T - lengths)[:, None]  # (B, T) True at padding",
+            *keras_input_lines(s, run),
             "",
             "mha = keras.layers.MultiHeadAttention(num_heads=H, key_dim=D // H)",
             "mha.build((B, T, D), (B, T, D))  # query shape, value shape",
