@@ -17,7 +17,7 @@ import torch
 from layers import Embedding, MultiHeadAttention, PositionalEncoding, cost, make_generator
 from layers.attention import AttentionTrace
 from layers.stack import Batch, parse_stack, tokenize_batch
-from ui.compute import capped, over_budget
+from ui.compute import batch_shape, capped, over_budget
 from ui.controls import columns
 from ui.i18n import t
 from ui.settings import WIDTHS, Settings, head_options
@@ -80,18 +80,6 @@ def _run(text: str, d: int, heads: int, causal: bool, pe: bool, seed: int) -> At
 def attention_run(s: Settings) -> AttentionRun:
     """The run for these settings; check `fits_budget(s)` and `has_words(s)` first."""
     return _run(s.text, s.att_d, s.att_heads, s.causal, s.pe, s.seed)
-
-
-@st.cache_resource(max_entries=64, show_spinner=False)
-def _shape(text: str) -> tuple[int, int, int]:
-    batch = tokenize_batch(capped(text))
-    B, T = batch.ids.shape
-    return B, T, batch.vocab_size
-
-
-def batch_shape(text: str) -> tuple[int, int, int]:
-    """(B, T, V) of a text as this page tokenizes it: lines, tokens, vocabulary."""
-    return _shape(text)
 
 
 # Two attention traces (scaled and unscaled) cost what two attention blocks of a stack cost.
