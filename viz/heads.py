@@ -54,14 +54,6 @@ def weights_top(weights: np.ndarray) -> float:
     return float(min(max(peak * 1.2, 0.1), 1.12))
 
 
-def numbered(labels: Sequence[str], start: int = 0) -> list[str]:
-    """`"i · token"` labels numbered from `start`, escaped and cut like theme.row_labels."""
-    return [
-        f"{start + k} · {theme.label(theme.short(text, theme.MAX_LABEL_CHARS))}"
-        for k, text in enumerate(labels)
-    ]
-
-
 def _hover(lines: Sequence[tuple[str, str]]) -> str:
     return "<br>".join(theme.hover_line(name, value) for name, value in lines) + "<extra></extra>"
 
@@ -78,9 +70,11 @@ def head_grid(
     x_title: str = "",
     y_title: str = "",
     hover_name: str = "weight",
+    start: int = 0,
     presentation: bool = False,
 ) -> go.Figure:
-    """(H, T, S) weights as H small maps on one 0..1 scale; panel `selected` (0-based) outlined."""
+    """(H, T, S) weights as H small maps on one 0..1 scale; panel `selected` (0-based) outlined.
+    `start` numbers the labels from where this window starts in the sentence."""
     z = theme.as_float32(weights, ndim=3, what="weights")
     H, T, S = z.shape
     if H < 1:
@@ -95,8 +89,8 @@ def head_grid(
     rows = math.ceil(H / cols)
     # Tick labels only while every row of a panel has room for one (plotly would skip some).
     ticks = cols <= 4 and panel_side(cols, presentation) / max(T, S) >= size + 2
-    y = theme.row_labels(query_labels)
-    x = theme.row_labels(key_labels)
+    y = theme.row_labels(query_labels, start)
+    x = theme.row_labels(key_labels, start)
     layout = theme.base_layout(title=title, presentation=presentation)
     layout["margin"]["t"] += size + 10  # the first row's panel titles
     theme.fit_margins(
@@ -231,8 +225,8 @@ def cell_heatmap(
     R, C = z.shape
     theme.check_count(query_labels, R, what="query labels", per="row")
     theme.check_count(key_labels, C, what="key labels", per="column")
-    y = numbered(query_labels, int(row_start))
-    x = numbered(key_labels, int(col_start))
+    y = theme.row_labels(query_labels, row_start)
+    x = theme.row_labels(key_labels, col_start)
     traces = [
         dict(
             type="heatmap",
@@ -333,7 +327,7 @@ def weighted_sum(
     out = theme.as_float32(output, ndim=1, what="output")
     S, F = len(w), len(out)
     theme.check_count(key_labels, S, what="key labels", per="weight")
-    x = numbered(key_labels, int(col_start))
+    x = theme.row_labels(key_labels, col_start)
     size = theme.font_size(presentation)
     mask = theme.as_mask(hidden, (S,), per="key")
     # Hidden keys get no bar (their weight is 0 by the mask, not by the scores): a × marks them.

@@ -154,9 +154,13 @@ def short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def row_labels(labels: Sequence[str]) -> list[str]:
-    """Unique, escaped `"i · token"` labels, one per row, in order; long tokens are cut."""
-    return [f"{i} · {label(short(text, MAX_LABEL_CHARS))}" for i, text in enumerate(labels)]
+def row_labels(labels: Sequence[str], start: int = 0) -> list[str]:
+    """Unique, escaped `"i · token"` labels, one per row, in order, numbered from `start` (a
+    window into a longer sentence keeps the sentence's positions); long tokens are cut."""
+    return [
+        f"{i} · {label(short(text, MAX_LABEL_CHARS))}"
+        for i, text in enumerate(labels, start=int(start))
+    ]
 
 
 def auto_height(rows: int, *, presentation: bool = False) -> int:

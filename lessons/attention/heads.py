@@ -167,13 +167,20 @@ def _reading(run: AttentionRun, s: Settings, b: int, h: int, labels: list[str]) 
     st.markdown(t("attention.heads.reads_most", picks=picks + (" …" if reading.more else "")))
 
 
+def window_start(run: AttentionRun, b: int, size: int) -> int:
+    """Where a window of `size` positions starts: at the sentence's first word, so that a short
+    line of a batch (padded in front) shows its words rather than its padding."""
+    real = real_tokens(run, b)
+    T = run.x.shape[1]
+    return min(real[0], T - size) if real else 0
+
+
 def heads_part(s: Settings) -> None:
     explain(t("attention.heads.idea"), IDEA)
     if not has_words(s) or not fits_budget(s):
         return
     size_controls()
     run = attention_run(current())
-    s = current()
     b = line_and_scaled(run)
     s = current()
     trace = run.trace(s.scaled)
@@ -189,13 +196,15 @@ def heads_part(s: Settings) -> None:
 
     head = min(max(s.head, 1), H)
     n = grid_tokens(H, T)
+    g0 = window_start(run, b, n)
     if n < T:
-        st.caption(t("attention.heads.grid_sliced", n=n, T=T))
+        st.caption(t("attention.heads.grid_sliced", first=g0, last=g0 + n - 1, T=T))
     chart(
         viz.head_grid(
-            f32(weights[:, :n, :n]),
-            labels[:n],
-            labels[:n],
+            f32(weights[:, g0 : g0 + n, g0 : g0 + n]),
+            labels[g0 : g0 + n],
+            labels[g0 : g0 + n],
+            start=g0,
             titles=[t("attention.heads.head_n", n=h) for h in range(1, H + 1)],
             selected=head - 1,
             title=t("attention.heads.grid_title", H=H),
@@ -215,14 +224,18 @@ def heads_part(s: Settings) -> None:
     _reading(run, s, b, head - 1, labels)
 
     m = min(T, MAX_TOKENS)
+    m0 = window_start(run, b, m)
     if T > MAX_TOKENS:
-        st.caption(t("attention.heads.sliced", n=m, T=T))
-    hidden = trace.mask[b, 0, :m, :m].numpy()  # the same for every head
+        st.caption(t("attention.heads.sliced", first=m0, last=m0 + m - 1, T=T))
+    rows = slice(m0, m0 + m)
+    hidden = trace.mask[b, 0, rows, rows].numpy()  # the same for every head
     one = viz.cell_heatmap(
-        f32(weights[head - 1, :m, :m]),
-        labels[:m],
-        labels[:m],
+        f32(weights[head - 1, rows, rows]),
+        labels[rows],
+        labels[rows],
         hidden=hidden,
+        row_start=m0,
+        col_start=m0,
         title=t("attention.heads.head_title", head=head),
         x_title=t("axis.key"),
         y_title=t("axis.query"),
@@ -231,10 +244,12 @@ def heads_part(s: Settings) -> None:
         presentation=s.present,
     )
     mean = viz.cell_heatmap(
-        f32(weights.mean(0)[:m, :m]),
-        labels[:m],
-        labels[:m],
+        f32(weights.mean(0)[rows, rows]),
+        labels[rows],
+        labels[rows],
         hidden=hidden,
+        row_start=m0,
+        col_start=m0,
         title=t("attention.heads.mean_title", H=H),
         x_title=t("axis.key"),
         y_title=t("axis.query"),

@@ -141,6 +141,21 @@ def test_a_batch_shows_the_chosen_sentence_with_its_padding_hidden():
     assert labels[0] == "0 · the"
 
 
+def test_a_short_line_of_a_long_batch_shows_its_words_not_its_padding():
+    text = " ".join(f"w{i}" for i in range(200)) + "\nthe cat sat"
+    at = run_app(PAGE, part="heads", text=text, d="64", line="2")
+    no_exception(at)
+    n = grid_tokens(4, 200)
+    grid_y = chart(at, "attention_heads_grid")["data"][0]["y"]
+    assert grid_y[-3:] == ["197 · the", "198 · cat", "199 · sat"]  # the window ends on its words
+    assert len(grid_y) == n and grid_y[0] == f"{200 - n} · &lt;pad&gt;"
+    big_y = chart(at, "attention_heads_head")["data"][0]["y"]
+    assert big_y[-1] == "199 · sat" and len(big_y) == MAX_TOKENS
+    captions = "\n".join(c.value for c in at.caption)
+    first = 200 - n
+    assert translate("en", "attention.heads.grid_sliced", first=first, last=199, T=200) in captions
+
+
 def test_a_long_sentence_is_sliced_with_a_caption_and_the_download_has_it_all():
     text = " ".join(f"w{i}" for i in range(200))
     at = run_app(PAGE, part="heads", text=text, d="64")
@@ -149,8 +164,10 @@ def test_a_long_sentence_is_sliced_with_a_caption_and_the_download_has_it_all():
     assert grid_panels(at)[0].shape == (n, n)
     assert big_map(at).shape == (MAX_TOKENS, MAX_TOKENS)
     captions = "\n".join(c.value for c in at.caption)
-    assert translate("en", "attention.heads.grid_sliced", n=n, T=200) in captions
-    assert translate("en", "attention.heads.sliced", n=MAX_TOKENS, T=200) in captions
+    grid_note = translate("en", "attention.heads.grid_sliced", first=0, last=n - 1, T=200)
+    assert grid_note in captions
+    map_note = translate("en", "attention.heads.sliced", first=0, last=MAX_TOKENS - 1, T=200)
+    assert map_note in captions
     labels = [b.label for b in at.get("download_button")]
     assert any("(4, 200, 200)" in label for label in labels)
     # Every weight small: the page says why the maps are dark, with the run's largest weight.

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import viz
-from viz.heads import GRID_WIDTH_PX, HIGHLIGHT, grid_columns, numbered
+from viz.heads import GRID_WIDTH_PX, HIGHLIGHT, grid_columns
 
 RNG = np.random.default_rng(0)
 
@@ -147,7 +147,9 @@ def test_a_window_keeps_the_sentences_own_positions_in_its_labels():
                            col_start=7)  # fmt: skip
     assert list(fig.data[0].y) == ["200 · x", "201 · y", "202 · z"]
     assert list(fig.data[0].x) == ["7 · p", "8 · q", "9 · r"]
-    assert numbered(["<b>"], 3) == ["3 · &lt;b&gt;"]
+    assert viz.row_labels(["<b>"], 3) == ["3 · &lt;b&gt;"]
+    grid = viz.head_grid(heads(2, 3), ["x", "y", "z"], ["x", "y", "z"], titles=["a", "b"], start=40)
+    assert list(grid.data[0].y) == ["40 · x", "41 · y", "42 · z"]
 
 
 def test_a_cell_outside_the_map_or_a_mask_of_another_shape_is_refused():
