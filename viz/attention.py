@@ -57,6 +57,7 @@ def qkv_heatmaps(
     y_title: str = "",
     hover_name: str = "value",
     zrange: tuple[float, float] | None = None,
+    start: int = 0,
     presentation: bool = False,
 ) -> go.Figure:
     """(T, Dh) panels side by side (a head's Q, K, V), one shared diverging colour scale.
@@ -71,7 +72,7 @@ def qkv_heatmaps(
         theme.check_count(token_labels, z.shape[0], what="token labels", per="row")
     lo, hi = _symmetric(arrays, zrange)
     size = theme.font_size(presentation)
-    y = theme.row_labels(token_labels)
+    y = theme.row_labels(token_labels, start)
     count = len(arrays)
     gap = 0.03 if count > 1 else 0.0
     width = (1.0 - gap * (count - 1)) / count
@@ -140,6 +141,7 @@ def score_heatmap(
     y_title: str = "",
     hover_name: str = "score",
     zrange: tuple[float, float] | None = None,
+    start: int = 0,
     presentation: bool = False,
 ) -> go.Figure:
     """(T, S) scores, queries down the side, keys along the bottom, square cells as large as the
@@ -162,7 +164,7 @@ def score_heatmap(
     else:
         lo, hi = theme.check_range(zrange) if zrange else (0.0, theme.upper_limit(shown))
         colors = {"zmin": lo, "zmax": hi, "colorscale": theme.SEQUENTIAL_SCALE}
-    x, y = theme.row_labels(key_labels), theme.row_labels(query_labels)
+    x, y = theme.row_labels(key_labels, start), theme.row_labels(query_labels, start)
     size = theme.font_size(presentation)
     traces = [
         dict(
@@ -216,6 +218,7 @@ def heads_heatmap(
     y_title: str = "",
     hover_name: str = "value",
     zrange: tuple[float, float] | None = None,
+    start: int = 0,
     presentation: bool = False,
 ) -> go.Figure:
     """(T, C) features cut into heads of `head_width` columns: lines between the heads, each
@@ -234,7 +237,7 @@ def heads_heatmap(
     theme.check_count(head_names, blocks, what="head names", per="head")
     lo, hi = _symmetric([z], zrange)
     size = theme.font_size(presentation)
-    y = theme.row_labels(token_labels)
+    y = theme.row_labels(token_labels, start)
     trace = dict(
         type="heatmap",
         z=z,

@@ -69,6 +69,7 @@ def token_heatmap(
     x_title: str = "",
     y_title: str = "",
     hover_name: str = "value",
+    start: int = 0,
     presentation: bool = False,
 ) -> go.Figure:
     """A (R, C) array with one row per token and one column per feature."""
@@ -80,7 +81,7 @@ def token_heatmap(
         type="heatmap",
         z=z,
         x=x,
-        y=theme.row_labels(row_labels),
+        y=theme.row_labels(row_labels, start),
         **_color_range(z, signed=signed, zrange=zrange),
         colorbar=theme.colorbar(presentation=presentation),
         hovertemplate=_hovertemplate(y_title, x_title, hover_name),

@@ -120,6 +120,14 @@ def real_tokens(run: AttentionRun, b: int) -> list[int]:
     return [i for i, masked in enumerate(run.batch.padding_mask[b].tolist()) if not masked]
 
 
+def window_start(run: AttentionRun, b: int, size: int) -> int:
+    """Where a window of `size` positions starts: at the sentence's first word, so that a short
+    line of a batch (padded in front) shows its words rather than its padding."""
+    real = real_tokens(run, b)
+    T = run.x.shape[1]
+    return min(real[0], max(T - size, 0)) if real else 0
+
+
 def size_controls(switch: str = "causal") -> None:
     """The width D and the heads H that split it (Dh = D / H), with one switch beside them:
     the causal mask, or (for the encoder and decoder, whose masks are fixed) positions."""

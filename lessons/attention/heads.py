@@ -37,6 +37,7 @@ from .common import (
     real_tokens,
     show_code,
     size_controls,
+    window_start,
 )
 from .steps_code import program_files
 
@@ -165,14 +166,6 @@ def _reading(run: AttentionRun, s: Settings, b: int, h: int, labels: list[str]) 
         for i, j, w in reading.picks
     )
     st.markdown(t("attention.heads.reads_most", picks=picks + (" …" if reading.more else "")))
-
-
-def window_start(run: AttentionRun, b: int, size: int) -> int:
-    """Where a window of `size` positions starts: at the sentence's first word, so that a short
-    line of a batch (padded in front) shows its words rather than its padding."""
-    real = real_tokens(run, b)
-    T = run.x.shape[1]
-    return min(real[0], T - size) if real else 0
 
 
 def heads_part(s: Settings) -> None:

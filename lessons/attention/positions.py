@@ -41,6 +41,7 @@ from .common import (
     real_tokens,
     show_code,
     size_controls,
+    window_start,
 )
 
 SHUFFLE_PURPOSE = "attention:shuffle"  # the generator purpose of the words' new order
@@ -209,7 +210,7 @@ def _formula(run: AttentionRun, T: int, D: int) -> None:
 
 def _table(s: Settings, run: AttentionRun, tokens: list[str]) -> None:
     T, D = run.table.shape
-    table, labels = _sliced(f32(run.table), tokens)
+    table, labels, _ = _sliced(f32(run.table), tokens)
     chart(
         # One panel of the shared-scale heatmaps: its feature axis keeps a few numbers apart
         # even at 128 columns.
@@ -266,21 +267,26 @@ def _table(s: Settings, run: AttentionRun, tokens: list[str]) -> None:
     )
 
 
-def _sliced(values: np.ndarray, labels: list[str]) -> tuple[np.ndarray, list[str]]:
-    """(…, R, C) values cut to what a screen can read, with a note when cut."""
+def _sliced(
+    values: np.ndarray, labels: list[str], start: int = 0
+) -> tuple[np.ndarray, list[str], int]:
+    """(…, R, C) values cut to what a screen can read, rows from `start` (a padded line's first
+    word), with a note when cut; and the first row shown."""
     rows, cols = values.shape[-2:]
-    shown = values[..., :MAX_ROWS, :MAX_COLS]
+    first = min(start, max(rows - MAX_ROWS, 0))
+    shown = values[..., first : first + MAX_ROWS, :MAX_COLS]
     if shown.shape != values.shape:
         st.caption(
             t(
-                "block.sliced",
-                rows=shown.shape[-2],
+                "attention.steps.sliced",
+                first=first,
+                last=first + shown.shape[-2] - 1,
+                rows=rows,
                 cols=shown.shape[-1],
-                total_rows=rows,
                 total_cols=cols,
             )
         )
-    return shown, labels[:MAX_ROWS]
+    return shown, labels[first : first + MAX_ROWS], first
 
 
 def _sum(s: Settings, run: AttentionRun, b: int, tokens: list[str]) -> None:
@@ -292,12 +298,14 @@ def _sum(s: Settings, run: AttentionRun, b: int, tokens: list[str]) -> None:
         if s.pe
         else [t("attention.positions.panel_e"), t("attention.positions.panel_pe_off"), "x = E"]
     )
-    shown, labels = _sliced(np.stack([E, PE, X]), tokens)  # (3, T, D): one note for the three
+    start = window_start(run, b, MAX_ROWS)  # a short line of a long batch: from its first word
+    shown, labels, first = _sliced(np.stack([E, PE, X]), tokens, start)  # one note for the three
     chart(
         viz.qkv_heatmaps(
             list(zip(names, shown, strict=True)),
             labels,
             title=t("attention.positions.sum_title"),
+            start=first,
             x_title=t("axis.feature"),
             y_title=t("attention.positions.position_token"),
             hover_name=t("axis.value"),
@@ -335,7 +343,7 @@ def _shuffle(s: Settings, run: AttentionRun, b: int) -> None:
     )
     if n < len(run.batch.tokens[b]):
         st.caption(t("attention.positions.alone", n=n, last=n - 1))
-    original, left = _sliced(f32(result.original), words)
+    original, left, _ = _sliced(f32(result.original), words)
     moved = [f"{word} ← {was}" for word, was in zip(shuffled_words, order, strict=True)]
     shuffled, right = readable(f32(result.shuffled), moved)[:2]
     chart(

@@ -38,6 +38,7 @@ from .common import (
     line_control,
     show_code,
     size_controls,
+    window_start,
 )
 
 KEY = "att_steps"  # chart and widget keys start so
@@ -54,21 +55,26 @@ def shape_text(shape) -> str:
     return f"({sizes[0]},)" if len(sizes) == 1 else "(" + ", ".join(sizes) + ")"
 
 
-def _cut(rows: int, cols: int) -> tuple[int, int]:
-    """How much of a (tokens, features) or (queries, keys) tensor a screen can read, with a note
-    when that is not all."""
+def _cut(rows: int, cols: int, start: int = 0, *, square: bool = False) -> tuple[slice, slice]:
+    """The part of a (tokens, features) or (queries, keys) tensor a screen can read: tokens from
+    `start` (a padded line's first word), features from 0, keys as the queries when `square`;
+    with a note when that is not all."""
     shown_rows, shown_cols = min(rows, SHOWN), min(cols, SHOWN)
+    first = min(start, rows - shown_rows)
+    row_cut = slice(first, first + shown_rows)
+    col_cut = row_cut if square else slice(0, shown_cols)
     if (shown_rows, shown_cols) != (rows, cols):
         st.caption(
             t(
-                "block.sliced",
-                rows=shown_rows,
+                "attention.steps.sliced",
+                first=first,
+                last=first + shown_rows - 1,
+                rows=rows,
                 cols=shown_cols,
-                total_rows=rows,
                 total_cols=cols,
             )
         )
-    return shown_rows, shown_cols
+    return row_cut, col_cut
 
 
 def _header(title: str, badge: str) -> None:
@@ -223,12 +229,15 @@ def _flow(s: Settings, run: AttentionRun) -> None:
     )
 
 
-def _token_map(values: torch.Tensor, labels: list[str], *, key: str, title: str, s: Settings):
-    rows, cols = _cut(*values.shape)
+def _token_map(
+    values: torch.Tensor, labels: list[str], *, key: str, title: str, s: Settings, start: int
+):
+    rows, cols = _cut(*values.shape, start)
     chart(
         viz.token_heatmap(
-            f32(values[:rows, :cols]),
-            labels[:rows],
+            f32(values[rows, cols]),
+            labels[rows],
+            start=rows.start,
             title=title,
             x_title=t("axis.feature"),
             y_title=t("axis.token"),
@@ -248,14 +257,16 @@ def _score_map(
     s: Settings,
     hidden: torch.Tensor | None = None,
     zrange=None,
+    start: int,
 ):
-    rows, cols = _cut(*values.shape)
+    rows, cols = _cut(*values.shape, start, square=True)
     chart(
         viz.score_heatmap(
-            f32(values[:rows, :cols]),
-            labels[:rows],
-            labels[:cols],
-            hidden=None if hidden is None else hidden[:rows, :cols].numpy(),
+            f32(values[rows, cols]),
+            labels[rows],
+            labels[cols],
+            hidden=None if hidden is None else hidden[rows, cols].numpy(),
+            start=rows.start,
             hidden_name=t("attention.steps.hidden"),
             title=title,
             x_title=t("axis.key"),
@@ -268,14 +279,18 @@ def _score_map(
     )
 
 
-def _x_step(s: Settings, run: AttentionRun, b: int, labels: list[str]) -> None:
+def _x_step(s: Settings, run: AttentionRun, b: int, labels: list[str], start: int) -> None:
     B, T, D = run.x.shape
     _header(t("attention.steps.x_title"), f"x (B, T, D) = {shape_text((B, T, D))}")
     explain(t("attention.steps.x_pe" if s.pe else "attention.steps.x_nope", D=D))
-    _token_map(run.x[b], labels, key=f"{KEY}_x", title=t("attention.steps.x_chart"), s=s)
+    _token_map(
+        run.x[b], labels, key=f"{KEY}_x", title=t("attention.steps.x_chart"), s=s, start=start
+    )
 
 
-def _qkv_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str]) -> None:
+def _qkv_step(
+    s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str], start: int
+) -> None:
     B, H, T, Dh = trace.q.shape
     _header(
         t("attention.steps.qkv_title", h=h + 1),
@@ -286,15 +301,16 @@ def _qkv_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[s
         t("attention.steps.qkv_explain", h=h + 1, lo=h * Dh, hi=(h + 1) * Dh - 1, Dh=Dh),
         r"Q = xW_q^\top + b_q,\quad K = xW_k^\top + b_k,\quad V = xW_v^\top + b_v",
     )
-    rows, cols = _cut(T, Dh)
+    rows, cols = _cut(T, Dh, start)
     panels = [
-        (name, f32(tensor[b, h, :rows, :cols]))
+        (name, f32(tensor[b, h, rows, cols]))
         for name, tensor in (("Q", trace.q), ("K", trace.k), ("V", trace.v))
     ]
     chart(
         viz.qkv_heatmaps(
             panels,
-            labels[:rows],
+            labels[rows],
+            start=rows.start,
             title=t("attention.steps.qkv_chart", h=h + 1),
             x_title=t("attention.steps.head_feature"),
             y_title=t("axis.token"),
@@ -305,7 +321,9 @@ def _qkv_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[s
     )
 
 
-def _score_steps(s: Settings, run: AttentionRun, b: int, h: int, labels: list[str]) -> None:
+def _score_steps(
+    s: Settings, run: AttentionRun, b: int, h: int, labels: list[str], start: int
+) -> None:
     raw = run.unscaled.scores[b, h]  # (T, S) QKᵀ
     B, H, T, S = run.unscaled.scores.shape
     Dh = run.x.shape[-1] // H
@@ -316,7 +334,7 @@ def _score_steps(s: Settings, run: AttentionRun, b: int, h: int, labels: list[st
     explain(t("attention.steps.raw_explain", Dh=Dh), r"s_{ij} = q_i \cdot k_j")
     _score_map(
         raw, labels, key=f"{KEY}_raw", title=t("attention.steps.raw_chart", h=h + 1), s=s,
-        zrange=shared,
+        zrange=shared, start=start,
     )  # fmt: skip
     _header(t("attention.steps.scaled_title"), f"QKᵀ / √Dh {shape}")
     if not s.scaled:
@@ -333,6 +351,7 @@ def _score_steps(s: Settings, run: AttentionRun, b: int, h: int, labels: list[st
         title=t("attention.steps.scaled_chart", h=h + 1, root=f"{math.sqrt(Dh):.4g}"),
         s=s,
         zrange=shared,
+        start=start,
     )
 
 
@@ -392,7 +411,9 @@ def _root_lesson(s: Settings, run: AttentionRun, b: int, h: int, labels: list[st
     )
 
 
-def _mask_step(s: Settings, run: AttentionRun, trace, b: int, h: int, labels: list[str]) -> None:
+def _mask_step(
+    s: Settings, run: AttentionRun, trace, b: int, h: int, labels: list[str], start: int
+) -> None:
     B, _, T, S = trace.mask.shape
     padded = bool(run.batch.padding_mask[b].any())
     _header(t("attention.steps.mask_title"), f"mask (B, 1, T, S) = {shape_text((B, 1, T, S))}")
@@ -412,11 +433,14 @@ def _mask_step(s: Settings, run: AttentionRun, trace, b: int, h: int, labels: li
         key=f"{KEY}_masked",
         title=t("attention.steps.mask_chart", h=h + 1),
         s=s,
+        start=start,
         hidden=trace.mask[b, 0],
     )
 
 
-def _softmax_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str]) -> None:
+def _softmax_step(
+    s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str], start: int
+) -> None:
     B, H, T, S = trace.weights.shape
     _header(
         t("attention.steps.softmax_title"), f"weights (B, H, T, S) = {shape_text((B, H, T, S))}"
@@ -425,14 +449,15 @@ def _softmax_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: li
         t("attention.steps.softmax_explain"),
         r"w_{ij} = \frac{e^{s_{ij}}}{\sum_{k} e^{s_{ik}}}",
     )
-    rows, cols = _cut(T, S)
+    rows, cols = _cut(T, S, start, square=True)
     # Probabilities on the fixed 0 … 1 scale (the same colour is the same weight whatever the
     # switch or the head), in cells as large as the scores' above.
     chart(
         viz.score_heatmap(
-            f32(trace.weights[b, h, :rows, :cols]),
-            labels[:rows],
-            labels[:cols],
+            f32(trace.weights[b, h, rows, cols]),
+            labels[rows],
+            labels[cols],
+            start=rows.start,
             signed=False,
             zrange=(0.0, 1.0),
             title=t("attention.steps.softmax_chart", h=h + 1),
@@ -445,7 +470,9 @@ def _softmax_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: li
     )
 
 
-def _values_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str]) -> None:
+def _values_step(
+    s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str], start: int
+) -> None:
     B, H, T, Dh = trace.v.shape
     _header(
         t("attention.steps.values_title", h=h + 1),
@@ -459,23 +486,27 @@ def _values_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: lis
         key=f"{KEY}_head_out",
         title=t("attention.steps.values_chart", h=h + 1),
         s=s,
+        start=start,
     )
 
 
-def _concat_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str]) -> None:
+def _concat_step(
+    s: Settings, trace: AttentionTrace, b: int, h: int, labels: list[str], start: int
+) -> None:
     B, T, D = trace.context.shape
     H = trace.q.shape[1]
     Dh = D // H
     _header(t("attention.steps.concat_title"), f"concat (B, T, D) = {shape_text((B, T, D))}")
     explain(t("attention.steps.concat_explain", H=H, Dh=Dh, D=D, h=h + 1))
-    rows, cols = _cut(T, D)
-    blocks = math.ceil(cols / Dh)
+    rows, cols = _cut(T, D, start)
+    blocks = math.ceil(cols.stop / Dh)
     if h >= blocks:
-        st.caption(t("attention.steps.concat_beyond", h=h + 1, cols=cols))
+        st.caption(t("attention.steps.concat_beyond", h=h + 1, cols=cols.stop))
     chart(
         viz.heads_heatmap(
-            f32(trace.context[b, :rows, :cols]),
-            labels[:rows],
+            f32(trace.context[b, rows, cols]),
+            labels[rows],
+            start=rows.start,
             head_width=Dh,
             head_names=[t("attention.steps.head_n", h=k + 1) for k in range(blocks)],
             chosen=h,
@@ -489,11 +520,18 @@ def _concat_step(s: Settings, trace: AttentionTrace, b: int, h: int, labels: lis
     )
 
 
-def _out_step(s: Settings, trace: AttentionTrace, b: int, labels: list[str]) -> None:
+def _out_step(s: Settings, trace: AttentionTrace, b: int, labels: list[str], start: int) -> None:
     B, T, D = trace.out.shape
     _header(t("attention.steps.out_title"), f"out (B, T, D) = {shape_text((B, T, D))}")
     explain(t("attention.steps.out_explain"), r"\text{out} = \text{concat}\; W_o^\top + b_o")
-    _token_map(trace.out[b], labels, key=f"{KEY}_out", title=t("attention.steps.out_chart"), s=s)
+    _token_map(
+        trace.out[b],
+        labels,
+        key=f"{KEY}_out",
+        title=t("attention.steps.out_chart"),
+        s=s,
+        start=start,
+    )
 
 
 def _parameters(s: Settings) -> None:
@@ -574,23 +612,24 @@ def steps_part(s: Settings) -> None:
     labels = run.batch.tokens[b]
     _flow(s, run)
     shown = _step_picker()
+    start = window_start(run, b, SHOWN)  # a short line of a long batch: from its first word
     if "x" in shown:
-        _x_step(s, run, b, labels)
+        _x_step(s, run, b, labels, start)
     if "qkv" in shown:
-        _qkv_step(s, trace, b, h, labels)
+        _qkv_step(s, trace, b, h, labels, start)
     if "scores" in shown:
-        _score_steps(s, run, b, h, labels)
+        _score_steps(s, run, b, h, labels, start)
         _root_lesson(s, run, b, h, labels)
     if "mask" in shown:
-        _mask_step(s, run, trace, b, h, labels)
+        _mask_step(s, run, trace, b, h, labels, start)
     if "softmax" in shown:
-        _softmax_step(s, trace, b, h, labels)
+        _softmax_step(s, trace, b, h, labels, start)
     if "values" in shown:
-        _values_step(s, trace, b, h, labels)
+        _values_step(s, trace, b, h, labels, start)
     if "concat" in shown:
-        _concat_step(s, trace, b, h, labels)
+        _concat_step(s, trace, b, h, labels, start)
     if "output" in shown:
-        _out_step(s, trace, b, labels)
+        _out_step(s, trace, b, labels, start)
     _parameters(s)
     _code(s, run, b, h)
     _downloads(run, trace, b)

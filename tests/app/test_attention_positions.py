@@ -221,3 +221,12 @@ def test_a_lesson_link_can_hide_the_switches_and_still_set_them(app):
     no_exception(at)
     assert {t.key for t in at.toggle} & {"w_pe", "w_shuffle"} == set()
     assert metric(at) == 0.0  # the hidden switches' values still drive the part
+
+
+def test_a_short_line_of_a_long_batch_shows_its_words_not_its_padding(app):
+    text = " ".join(f"w{i}" for i in range(200)) + "\nthe cat sat"
+    at = part(app, text=text, line="2")
+    no_exception(at)
+    y = chart(at, "positions_sum")["data"][0]["y"]
+    assert len(y) == 128 and y[0].startswith("72 · ")  # 200 − 128: the window ends on its words
+    assert list(y[-3:]) == ["197 · the", "198 · cat", "199 · sat"]

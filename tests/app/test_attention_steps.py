@@ -7,7 +7,7 @@ import pytest
 from app_support import chart, decode, no_exception, run_app
 
 from lessons.attention.common import attention_run
-from lessons.attention.steps import lesson_numbers
+from lessons.attention.steps import SHOWN, lesson_numbers
 from ui.i18n import translate
 from ui.settings import CHOICES, Settings
 
@@ -264,3 +264,19 @@ def test_the_download_picker_offers_each_tensor_of_the_sentence_shown():
     at.segmented_control(key="att_steps_download").set_value("Q").run()
     no_exception(at)
     assert next(b.label for b in at.get("download_button")) == "Q_line3 (4, 6, 4) as CSV"
+
+
+def test_a_short_line_of_a_long_batch_shows_its_words_not_its_padding():
+    text = " ".join(f"w{i}" for i in range(100)) + "\nthe cat sat"
+    at = steps(text=text, line="2")
+    no_exception(at)
+    first = 100 - SHOWN  # the window ends on the line's last word
+    for key in ("att_steps_x", "att_steps_weights", "att_steps_concat"):
+        y = chart(at, key)["data"][0]["y"]
+        assert len(y) == SHOWN and y[0].startswith(f"{first} · "), key
+        assert list(y[-3:]) == ["97 · the", "98 · cat", "99 · sat"], key
+    x = chart(at, "att_steps_weights")["data"][0]["x"]
+    assert x[-1] == "99 · sat"  # the keys are the same window
+    captions = "\n".join(c.value for c in at.caption)
+    assert translate("en", "attention.steps.sliced", first=first, last=99, rows=100, cols=16,
+                     total_cols=16) in captions  # fmt: skip
