@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser.test_pages import HANGUL, after_change, screenshot, wait_until
+from browser.test_pages import HANGUL, after_change, drawn, screenshot, wait_until
 
 from bench.live import fingerprints, page_url, slider, slider_value, wait_idle
 from ui.i18n import translate
@@ -134,10 +134,7 @@ def test_every_part_draws_in_both_languages(tab, part, lang):
     assert radio.get_attribute("aria-checked") == "true"
     if lang == "ko":
         assert HANGUL.search(main_text(page))
-    flags = page.evaluate(
-        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-        ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
-    )
+    flags = drawn(page)
     assert flags and all(flags), flags
     assert page.locator('[data-testid="stAlertContentWarning"]').count() == 0
     tab.check_clean()

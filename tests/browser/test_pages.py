@@ -69,6 +69,19 @@ def wait_until(page, check, *, timeout: float = 45.0, what: str = "the page to c
         page.wait_for_timeout(100)
 
 
+DRAWN_JS = (
+    "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
+    ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
+)
+
+
+def drawn(page, *, timeout: float = 30.0) -> list[bool]:
+    """Whether each plot on the page is drawn, once Plotly has drawn them all: the app can be
+    idle a moment before Plotly.js has laid out a chart it just received (seen on a busy CI)."""
+    wait_until(page, lambda: all(page.evaluate(DRAWN_JS)), timeout=timeout, what="every plot")
+    return page.evaluate(DRAWN_JS)
+
+
 def missing(info, what: str) -> None:
     """A control the page does not draw: a failure on the default page, a skip elsewhere."""
     if not info.url_path:
@@ -119,11 +132,8 @@ def test_page_draws_its_plots(shared_tabs, info):
     page = tab.page
     charts = page.locator('[data-testid="stPlotlyChart"]')
     assert charts.count() >= 1, f"{info.path} drew no plot"
-    drawn = page.evaluate(
-        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-        ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
-    )
-    assert all(drawn), f"plots not drawn: {drawn}"
+    flags = page.evaluate(DRAWN_JS)
+    assert all(flags), f"plots not drawn: {flags}"
     assert page.locator("h1").count() >= 1
     tab.check_clean()
     assert screenshot(page, Path(info.path).stem).stat().st_size > 10_000
@@ -421,12 +431,7 @@ def test_every_text_part_draws_in_both_languages(tab, part, lang):
             return page.locator('[data-testid="stAlert"]').count() >= 1
         if charts.count() == 0:
             return False
-        return all(
-            page.evaluate(
-                "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-                ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
-            )
-        )
+        return all(page.evaluate(DRAWN_JS))
 
     wait_until(page, drawn, timeout=90, what=f"the {part} part's plots")
     title = page.locator("h1").first.inner_text()
@@ -450,10 +455,7 @@ def test_every_gradients_part_draws_in_both_languages(tab, view, lang):
     tab.open("gradients", {"view": view, "lang": lang})
 
     def drawn():
-        flags = page.evaluate(
-            "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-            ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
-        )
+        flags = page.evaluate(DRAWN_JS)
         return bool(flags) and all(flags)
 
     wait_until(page, drawn, timeout=90, what=f"the {view} part's plots")

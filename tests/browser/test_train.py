@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser.test_pages import HANGUL, screenshot, wait_until
+from browser.test_pages import HANGUL, drawn, screenshot, wait_until
 
 from bench.live import page_url, wait_idle
 from ui.i18n import translate
@@ -92,10 +92,7 @@ def test_every_train_step_draws_in_both_languages(tab, step, lang):
     assert translate(lang, "train.title") in page.locator("h1").first.inner_text()
     if lang == "ko":
         assert HANGUL.search(main_text(page))
-    flags = page.evaluate(
-        "() => [...document.querySelectorAll('[data-testid=\"stPlotlyChart\"]')]"
-        ".map((c) => !!c.querySelector('.js-plotly-plot .main-svg'))"
-    )
+    flags = drawn(page)
     assert all(flags), flags
     tab.check_clean()
     assert screenshot(page, f"train-{step}-{lang}").stat().st_size > 10_000
