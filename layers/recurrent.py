@@ -17,6 +17,14 @@ transposed to (In, G·U), LSTM and SimpleRNN with one bias (b_ih + b_hh), and GR
 The output is the last hidden state (B, U), or every step's (B, T, U) with
 `return_sequences=True`, as in Keras.
 
+`layer(x)` runs the equations above, written out step by step, and returns every step's gates
+in its trace. `layer(x, trace=False)` is for callers that show no step (training a model, the
+shapes a lesson prints): it hands the same weights to PyTorch's fused sequence kernel
+(`torch.lstm` and friends, the kernel behind `nn.LSTM`) and returns `(output, None)`. A Python
+loop over time costs ~10 small torch calls per token, which no written-out loop can bring near
+one fused call (measured: LSTM at T=64 is 7× nn.LSTM even with one sigmoid over all four gates);
+the tests prove both paths equal the torch.nn twin, and each other.
+
 References: Elman (1990); Hochreiter & Schmidhuber (1997); Cho et al. (2014);
 torch.nn.RNN / LSTM / GRU; Keras `layers.SimpleRNN` / `LSTM` / `GRU` / `Bidirectional`.
 """
@@ -125,6 +133,17 @@ class _Recurrent(Layer):
     def _output(self, h: torch.Tensor) -> torch.Tensor:
         return h if self.return_sequences else h[:, -1]  # (B, T, U) or (B, U)
 
+    def _fused(self, kernel, x: torch.Tensor, hx) -> tuple[torch.Tensor, None]:
+        """No trace: the whole sequence in PyTorch's fused kernel, with this layer's weights."""
+        weights = [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh]
+        # one layer, no dropout, one direction, batch first: (B, T, In) -> (B, T, U)
+        h_all = kernel(x, hx, weights, True, 1, 0.0, self.training, False, True)[0]
+        return self._output(h_all), None
+
+    @staticmethod
+    def _state(state: torch.Tensor) -> torch.Tensor:
+        return state.unsqueeze(0)  # (B, U) -> (1, B, U): the kernel's (layers, B, U)
+
     def keras_param_count(self) -> int:
         """Parameters as Keras' model.summary() counts them."""
         return sum(w.size for w in self.keras_weights().values())
@@ -176,12 +195,15 @@ class SimpleRNN(_Recurrent):
         return {"activation": module.nonlinearity}
 
     def forward(
-        self, x: torch.Tensor, initial_state: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, SimpleRNNTrace]:
+        self, x: torch.Tensor, initial_state: torch.Tensor | None = None, *, trace: bool = True
+    ) -> tuple[torch.Tensor, SimpleRNNTrace | None]:
         self._check(x)
         B, T, In = x.shape
         U = self.units
         h = x.new_zeros(B, U) if initial_state is None else initial_state  # (B, U)
+        if not trace:
+            kernel = torch.rnn_tanh if self.activation == "tanh" else torch.rnn_relu
+            return self._fused(kernel, x, self._state(h))
         act = torch.tanh if self.activation == "tanh" else torch.relu
         x_part = x @ self.weight_ih.T + self.bias_ih  # (B, T, In) -> (B, T, U), all steps at once
         hs = []
@@ -199,8 +221,12 @@ class LSTM(_Recurrent):
     torch_class = nn.LSTM
 
     def forward(
-        self, x: torch.Tensor, initial_state: tuple[torch.Tensor, torch.Tensor] | None = None
-    ) -> tuple[torch.Tensor, LSTMTrace]:
+        self,
+        x: torch.Tensor,
+        initial_state: tuple[torch.Tensor, torch.Tensor] | None = None,
+        *,
+        trace: bool = True,
+    ) -> tuple[torch.Tensor, LSTMTrace | None]:
         self._check(x)
         B, T, In = x.shape
         U = self.units
@@ -208,6 +234,8 @@ class LSTM(_Recurrent):
             h, c = x.new_zeros(B, U), x.new_zeros(B, U)  # (B, U) each
         else:
             h, c = initial_state
+        if not trace:
+            return self._fused(torch.lstm, x, (self._state(h), self._state(c)))
         x_part = x @ self.weight_ih.T + self.bias_ih  # (B, T, In) -> (B, T, 4U)
         steps: dict[str, list[torch.Tensor]] = {k: [] for k in "ifgoch"}
         for t in range(T):
@@ -229,12 +257,14 @@ class GRU(_Recurrent):
     torch_class = nn.GRU
 
     def forward(
-        self, x: torch.Tensor, initial_state: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, GRUTrace]:
+        self, x: torch.Tensor, initial_state: torch.Tensor | None = None, *, trace: bool = True
+    ) -> tuple[torch.Tensor, GRUTrace | None]:
         self._check(x)
         B, T, In = x.shape
         U = self.units
         h = x.new_zeros(B, U) if initial_state is None else initial_state  # (B, U)
+        if not trace:
+            return self._fused(torch.gru, x, self._state(h))
         x_part = x @ self.weight_ih.T + self.bias_ih  # (B, T, In) -> (B, T, 3U)
         steps: dict[str, list[torch.Tensor]] = {k: [] for k in "rznh"}
         for t in range(T):
@@ -313,12 +343,16 @@ class Bidirectional(Layer):
         wrapper.backward_layer.load_state_dict(backward.state_dict())
         return wrapper
 
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, BidirectionalTrace]:
-        out_f, trace_f = self.forward_layer(x)  # (B, T, U) or (B, U)
-        out_b, trace_b = self.backward_layer(x.flip(1))  # reads the tokens last to first
+    def forward(
+        self, x: torch.Tensor, *, trace: bool = True
+    ) -> tuple[torch.Tensor, BidirectionalTrace | None]:
+        out_f, trace_f = self.forward_layer(x, trace=trace)  # (B, T, U) or (B, U)
+        out_b, trace_b = self.backward_layer(x.flip(1), trace=trace)  # tokens last to first
         if self.return_sequences:
             out_b = out_b.flip(1)  # line step t up with token t again
         out = torch.cat([out_f, out_b], dim=-1)  # (..., U) + (..., U) -> (..., 2U)
+        if not trace:
+            return out, None
         return out, BidirectionalTrace(forward=trace_f, backward=_flip_time(trace_b))
 
     def keras_param_count(self) -> int:

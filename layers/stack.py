@@ -27,7 +27,7 @@ from .embedding import Embedding
 from .feedforward import FeedForward
 from .normalization import BatchNorm1d, LayerNorm
 from .recurrent import GRU, LSTM, Bidirectional, SimpleRNN
-from .text import Tokenizer, pad_sequences
+from .text import KERAS_FILTERS, Tokenizer, pad_sequences
 
 PAD = "<pad>"
 MAX_LINES = 64  # sentences in one batch
@@ -123,12 +123,19 @@ class Batch:
         return len(self.word_index) + 1  # index 0 is padding
 
 
-def tokenize_batch(text: str, *, max_lines: int = MAX_LINES, max_tokens: int = MAX_TOKENS) -> Batch:
-    """One sentence per non-empty line; a Keras Tokenizer fitted on the text itself."""
+def tokenize_batch(
+    text: str,
+    *,
+    max_lines: int = MAX_LINES,
+    max_tokens: int = MAX_TOKENS,
+    filters: str = KERAS_FILTERS,
+) -> Batch:
+    """One sentence per non-empty line; a Keras Tokenizer fitted on the text itself
+    (`filters=""` keeps punctuation typed apart, "it ?", as a word)."""
     lines = [line for line in text.splitlines() if line.strip()]
     dropped = max(0, len(lines) - max_lines)
     lines = lines[:max_lines]
-    tokenizer = Tokenizer().fit_on_texts(lines)
+    tokenizer = Tokenizer(filters=filters).fit_on_texts(lines)
     sequences = tokenizer.texts_to_sequences(lines)
     skipped = [n for n, seq in enumerate(sequences, start=1) if not seq]
     truncated = [n for n, seq in enumerate(sequences, start=1) if len(seq) > max_tokens]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from layers import cost
+from layers import KERAS_FILTERS, cost
 from layers.stack import StackResult, parse_stack, run_stack, tokenize_batch
 
 from .i18n import t
@@ -88,9 +88,9 @@ def stack_result(settings: Settings) -> StackResult:
 
 # ---------------------------------------------------------------------------- the work budget
 @st.cache_resource(max_entries=64, show_spinner=False)
-def batch_shape(text: str) -> tuple[int, int, int]:
+def batch_shape(text: str, filters: str = KERAS_FILTERS) -> tuple[int, int, int]:
     """(B, T, V) of the text as the pages tokenize it: lines, tokens, vocabulary."""
-    batch = tokenize_batch(capped(text))
+    batch = tokenize_batch(capped(text), filters=filters)
     B, T = batch.ids.shape
     return B, T, batch.vocab_size
 

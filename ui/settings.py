@@ -83,6 +83,15 @@ SCOPES = {
         "query": "qi",
         "key": "kj",
     },
+    # The Recurrent layers page: its own cell (the Train page's `cell` is its model's), width,
+    # units, part and time step.
+    "recurrent": {
+        "part": "rnn_part",
+        "cell": "rnn_cell",
+        "d": "rnn_d",
+        "units": "rnn_units",
+        "t": "rnn_t",
+    },
 }
 
 # Ranges a value must fall in; a value outside takes the default (with a notice).
@@ -123,6 +132,10 @@ LIMITS = {
     "qi": (0, 511),
     "kj": (0, 511),
     "line": (1, 64),
+    "rnn_d": (1, 512),
+    "rnn_units": (1, 512),
+    "rnn_t": (1, 512),
+    "unit": (1, 512),
 }
 # Settings that take one of a few words.
 CHOICES = {
@@ -157,6 +170,8 @@ CHOICES = {
     "step": ("data", "prep", "build", "fit", "eval", "save"),
     "att_part": ("steps", "heads", "explain", "positions", "transformer"),
     "att_step": ("x", "qkv", "scores", "mask", "softmax", "values", "concat", "output", "all"),
+    "rnn_part": ("step", "sequences", "bidirectional", "weights", "shapes"),
+    "rnn_cell": ("simplernn", "lstm", "gru"),
 }
 MAX_PER_FEATURE = 512  # values in a per-feature γ or β list
 
@@ -248,6 +263,15 @@ class Settings:
     line: int = 1  # the sentence shown when the text has several lines (1..B)
     source: str = DEFAULT_SOURCE  # the encoder's sentence(s)
     target: str = DEFAULT_TARGET  # the decoder's sentence(s), one per source line
+    # The Recurrent layers page (link names in SCOPES["recurrent"]: part, cell, d, units, t)
+    rnn_part: str = "step"  # which part is open
+    rnn_cell: str = "lstm"  # the cell stepped through: simplernn, lstm, gru
+    rnn_d: int = 8  # the token vectors' width D (the layer's input size)
+    rnn_units: int = 8  # the layer's units U
+    rnn_t: int = 1  # the time step on the scrubber, 1..T
+    unit: int = 1  # the unit whose equations are written out with numbers, 1..U
+    punct: bool = False  # Tokenizer(filters=""): punctuation typed apart ("it ?") is a word
+    reset_after: bool = True  # Keras GRU's reset_after (PyTorch's GRU is reset_after=True)
     # Controls the lesson link hides (`hide=d,heads`): not drawn, their settings still apply
     hide: tuple[str, ...] = ()
 
@@ -271,7 +295,18 @@ class Notice:
 
 
 DEFAULTS = Settings()
-BOOLS = {"train", "causal", "present", "bn", "morph", "scaled", "pe", "shuffle"}
+BOOLS = {
+    "train",
+    "causal",
+    "present",
+    "bn",
+    "morph",
+    "scaled",
+    "pe",
+    "shuffle",
+    "punct",
+    "reset_after",
+}
 INTS = {
     "seed",
     "d",
@@ -296,6 +331,10 @@ INTS = {
     "qi",
     "kj",
     "line",
+    "rnn_d",
+    "rnn_units",
+    "rnn_t",
+    "unit",
 }
 STRS = set(MAX_SHORT_TEXT)
 FLOATS = {
@@ -352,7 +391,8 @@ def _largest_divisor_up_to(width: int, wanted: int) -> int:
 
 def fit_divisors(settings: Settings) -> Settings:
     """The same settings with heads that divide the attention width and groups that divide D
-    (and the attention page's heads that divide its D, its head one of them)."""
+    (and the attention page's heads that divide its D, its head one of them; the recurrent
+    page's unit one of its U)."""
     width = heads_width(settings)
     if width % settings.heads:
         settings = replace(settings, heads=_largest_divisor_up_to(width, settings.heads))
@@ -364,6 +404,8 @@ def fit_divisors(settings: Settings) -> Settings:
         )
     if settings.head > settings.att_heads:
         settings = replace(settings, head=settings.att_heads)
+    if settings.unit > settings.rnn_units:
+        settings = replace(settings, unit=settings.rnn_units)
     return settings
 
 
@@ -489,6 +531,8 @@ def parse_query(
         notices.append(Notice("att_heads", str(settings.att_heads), "heads"))
     if fitted.head != settings.head:
         notices.append(Notice("head", str(settings.head), "head"))
+    if fitted.unit != settings.unit:
+        notices.append(Notice("unit", str(settings.unit), "unit"))
     notices = [replace(n, name=link_name.get(n.name, n.name)) for n in notices]
     return fitted, notices
 

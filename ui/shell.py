@@ -113,6 +113,11 @@ def _reset() -> None:
                 "att_heads",
                 "scaled",
                 "pe",
+                "rnn_cell",
+                "rnn_d",
+                "rnn_units",
+                "punct",
+                "reset_after",
             )
             if name not in settings.hide
         }
