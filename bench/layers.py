@@ -4,6 +4,10 @@ Ours is built with `Layer.from_torch(module)`. Both run under `torch.no_grad()` 
 process, interleaved call by call so that drift (other load, frequency) hits both alike; the
 figure is the median of the per-pair time ratios (ours / torch). Sizes: B=1, T=64, D=64 (a
 lesson) and T=512, D=512 (the stress settings).
+
+The recurrent layers are timed as a caller that shows no step uses them (`trace=False`: the
+Train page's fit, the shapes a lesson prints), against the ≤ 3× budget; the written-out loop
+that keeps every step's gates for the Recurrent page is timed too, for information (`INFO`).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from .report import Figure
 
 SECTION = "6. From-scratch layer vs its torch.nn twin (time ratio, same input)"
 SIZES = {"default": (1, 64, 64), "stress": (1, 512, 512)}  # (B, T, D)
+KEPT = ", every step kept"
+INFO = {f"{name}{KEPT}" for name in ("SimpleRNN", "LSTM", "GRU")}  # no budget: for information
 
 
 def _heads(D: int) -> int:
@@ -41,18 +47,24 @@ def _cases(B: int, T: int, D: int) -> dict[str, tuple[Callable, Callable]]:
     ours = L.Embedding.from_torch(m)
     cases["Embedding"] = (lambda o=ours: o(ids), lambda m=m: m(ids))
 
-    for name, ours_class, twin in (
+    recurrent = (
         ("SimpleRNN", L.SimpleRNN, nn.RNN),
         ("LSTM", L.LSTM, nn.LSTM),
         ("GRU", L.GRU, nn.GRU),
-    ):
+    )
+    for name, ours_class, twin in recurrent:
         m = twin(D, D, batch_first=True)
         ours = ours_class.from_torch(m, return_sequences=True)
-        cases[name] = (lambda o=ours: o(x), lambda m=m: m(x))
+        cases[name] = (lambda o=ours: o(x, trace=False), lambda m=m: m(x))
 
     m = nn.LSTM(D, D, batch_first=True, bidirectional=True)
     ours = L.Bidirectional.from_torch(m, return_sequences=True)
-    cases["Bidirectional LSTM"] = (lambda o=ours: o(x), lambda m=m: m(x))
+    cases["Bidirectional LSTM"] = (lambda o=ours: o(x, trace=False), lambda m=m: m(x))
+
+    for name, ours_class, twin in recurrent:  # the Recurrent page's path: every step's gates
+        m = twin(D, D, batch_first=True)
+        ours = ours_class.from_torch(m, return_sequences=True)
+        cases[name + KEPT] = (lambda o=ours: o(x), lambda m=m: m(x))
 
     m = nn.LayerNorm(D)
     ours = L.LayerNorm.from_torch(m)
@@ -137,7 +149,7 @@ def measure(*, min_reps: int, max_reps: int, budget_s: float, quick: bool) -> li
                         f"{name}, B={B} T={T} D={D}",
                         "×",
                         ratios,
-                        "layer",
+                        None if name in INFO else "layer",
                         note=note,
                     ).finish()
                 )

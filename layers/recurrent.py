@@ -136,6 +136,8 @@ class _Recurrent(Layer):
     def _fused(self, kernel, x: torch.Tensor, hx) -> tuple[torch.Tensor, None]:
         """No trace: the whole sequence in PyTorch's fused kernel, with this layer's weights."""
         weights = [self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh]
+        if not torch.is_grad_enabled():  # torch picks its kernel by the weights' requires_grad,
+            weights = [w.detach() for w in weights]  # so one model always gives the same bits
         # one layer, no dropout, one direction, batch first: (B, T, In) -> (B, T, U)
         h_all = kernel(x, hx, weights, True, 1, 0.0, self.training, False, True)[0]
         return self._output(h_all), None

@@ -150,7 +150,7 @@ class SentimentModel(Layer):
     def forward(self, ids: torch.Tensor) -> tuple[torch.Tensor, ModelTrace]:
         B, T = ids.shape
         x, _ = self.embedding(ids)  # (B, T) -> (B, T, D)
-        h, _ = self.rnn(x)  # (B, T, D) -> (B, U)
+        h, _ = self.rnn(x, trace=False)  # (B, T, D) -> (B, U); no step is shown: fused kernel
         p, dense = self.dense(h)  # (B, U) -> (B, 1)
         return p, ModelTrace(embedded=x, hidden=h, logit=dense.z, prob=p)
 
