@@ -42,6 +42,8 @@ def _build(name, w=None, presentation=False):
         return _build_heads(name, w, presentation)
     if name in TRANSFORMER_BUILDERS:
         return _build_transformer(name, w, presentation)
+    if name in BIDIRECTIONAL_BUILDERS:
+        return _build_bidirectional(name, w, presentation)
     if name == "token_heatmap":
         return viz.token_heatmap(
             VALUES,
@@ -571,6 +573,54 @@ def _build_transformer(name, w, presentation):
 
 TRANSFORMER_BUILDERS = ["encoder_decoder_flow", "masked_attention_heatmap"]
 BUILDERS += TRANSFORMER_BUILDERS
+
+
+def _build_bidirectional(name, w, presentation):
+    """viz.bidirectional's builders (the sequences and bidirectional parts of Recurrent layers)."""
+    if name == "state_map":
+        return viz.state_map(
+            np.concatenate([VALUES, -VALUES], axis=1),
+            TOKENS,
+            positions=[0, 1, 7],
+            columns=[0, 1, 5, 6],
+            split=2,
+            half_names=(w(), "backward"),
+            last=VALUES[:2].repeat(2, axis=1) / 2,
+            last_labels=TOKENS[:2],
+            chosen=1,
+            marks=[(7, "left"), (0, "right")],
+            dashed=[(7, "right")],
+            title=w(),
+            last_title=w(),
+            x_title=w(),
+            y_title=w(),
+            last_y_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    if name == "direction_rows":
+        return viz.direction_rows(
+            np.abs(VALUES[:, 0]),
+            np.abs(VALUES[:, 1]),
+            TOKENS,
+            positions=[0, 1, 7],
+            forward_steps=[1, 2, 8],
+            backward_steps=[8, 7, 1],
+            forward_end=7,
+            backward_end=0,
+            forward_name=w(),
+            backward_name=w(),
+            title=w(),
+            x_title=w(),
+            hover_name=w(),
+            step_name=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+BIDIRECTIONAL_BUILDERS = ["state_map", "direction_rows"]
+BUILDERS += BIDIRECTIONAL_BUILDERS
 
 
 def strings(node):

@@ -7,6 +7,7 @@ are escaped and made unique as `"i · token"`. Imports only plotly and numpy.
 """
 
 from .attention import entropy_bars, heads_heatmap, qkv_heatmaps, score_heatmap
+from .bidirectional import direction_rows, state_map
 from .charts import feature_bars, histogram_with_marker, norm_stats_bars, shape_flow
 from .gradients import (
     activation_histograms,
@@ -59,6 +60,7 @@ __all__ = [
     "cell_heatmap",
     "clip_bars",
     "confusion_matrix",
+    "direction_rows",
     "encoder_decoder_flow",
     "entropy_bars",
     "feature_bars",
@@ -89,6 +91,7 @@ __all__ = [
     "score_heatmap",
     "shape_flow",
     "similarity_heatmap",
+    "state_map",
     "step_lines",
     "table_gradient",
     "time_norms",
