@@ -185,7 +185,7 @@ def _which(run: RecurrentRun, s: Settings) -> None:
             f'y = Dense(1, activation="sigmoid")(x)  # ({B}, 1)',
         ],
         "stacked": [
-            f"x = layers.{name}({U}, return_sequences=True)(x)  # {badge_shape((B, T, U))}",
+            f"x = {name}({U}, return_sequences=True)(x)  # {badge_shape((B, T, U))}",
             f"x = {name}({U})(x)  # {badge_shape((B, U))}",
             f'y = Dense(1, activation="sigmoid")(x)  # ({B}, 1)',
         ],
