@@ -32,8 +32,10 @@ END_COLOR = theme.MARKER_COLOR  # a direction's final state, on the sequential s
 GAP_LABEL = "⋮"  # the row (or column) standing for positions not shown
 MAX_PLOT_PX = {False: 760, True: 900}  # the state map's rows and panels, at most
 MIN_PANEL_ROWS = 2  # a one-token sentence still gets a panel two rows tall
-ARROWS_MAX = 24  # up to this many cells a row has an arrow between each two
-TEXT_MAX = 64  # up to this many cells each carries its step number
+ARROWS_MAX = 16  # up to this many cells a row has an arrow between each two
+TEXT_MAX = 32  # up to this many cells each carries its step number (smaller above ARROWS_MAX)
+# The lower panel's rows keep room for their labels when a long map is squeezed.
+LAST_ROW_PX = {False: 22, True: 30}
 DIRECTION_ROW_PX = {False: 54, True: 72}
 HALVES = ("all", "left", "right")
 
@@ -265,10 +267,14 @@ def state_map(
             )
         bottom_rows = max(L, 1)
         gap_px = size + 22  # the lower panel's title
-    rows_px = (top_rows + bottom_rows) * row_px
-    scale = min(1.0, (MAX_PLOT_PX[presentation] - gap_px) / rows_px)
-    top_px = top_rows * row_px * scale
-    bottom_px = bottom_rows * row_px * scale
+    room = MAX_PLOT_PX[presentation] - gap_px
+    scale = min(1.0, room / ((top_rows + bottom_rows) * row_px))
+    # Squeezed, the lower panel keeps readable rows (up to a third of the room).
+    bottom_px = max(
+        bottom_rows * row_px * scale, min(bottom_rows * LAST_ROW_PX[presentation], room / 3)
+    )
+    bottom_px = min(bottom_px, bottom_rows * row_px)
+    top_px = min(top_rows * row_px, room - bottom_px)
     plot_px = top_px + gap_px + bottom_px
     low = (bottom_px + gap_px) / plot_px
     layout["yaxis"] = theme.axis(
@@ -405,7 +411,8 @@ def direction_rows(
         hoverongaps=False,
     )
     if count <= TEXT_MAX:
-        trace.update(text=text, texttemplate="%{text}", textfont={"size": size + 1})
+        font = size + 1 if spaced else size - 3
+        trace.update(text=text, texttemplate="%{text}", textfont={"size": font})
     annotations = []
     if spaced:  # an arrow in each gap, pointing the way its row reads
         for k in range(count - 1):

@@ -48,7 +48,7 @@ from .sequences import (
     shown_rows,
 )
 
-MAX_CELLS = 48  # tokens in the directions figure: a longer sentence shows its first and last 24
+MAX_CELLS = 24  # tokens in the directions figure: a longer sentence shows its first and last 12
 
 IDEA = (
     r"\overrightarrow{h}_t = f(x_t, \overrightarrow{h}_{t-1}), \qquad"

@@ -86,11 +86,17 @@ def test_a_map_stays_within_its_height_and_presentation_mode_is_larger():
     fig = viz.state_map(many, ["w"] * 129, last=np.zeros((64, 4)), last_labels=["s"] * 64)
     margin = fig.layout.margin
     assert fig.layout.height - margin.t - margin.b <= bidirectional.MAX_PLOT_PX[False] + 1
+    # A long sentence over two sentences' last states: the lower rows stay readable.
+    two = viz.state_map(many, ["w"] * 129, last=np.zeros((2, 4)), last_labels=["a", "b"])
+    plot = two.layout.height - two.layout.margin.t - two.layout.margin.b
+    low, high = two.layout.yaxis2.domain
+    assert (high - low) * plot >= 2 * bidirectional.LAST_ROW_PX[False] - 1
     one = viz.state_map(STATES[:1], ["the"])
     assert one.layout.height > 60  # a one-token sentence still gets a panel
-    assert viz.state_map(STATES, TOKENS, presentation=True).layout.height > viz.state_map(
-        STATES, TOKENS
-    ).layout.height
+    assert (
+        viz.state_map(STATES, TOKENS, presentation=True).layout.height
+        > viz.state_map(STATES, TOKENS).layout.height
+    )
 
 
 @pytest.mark.parametrize(
