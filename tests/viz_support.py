@@ -44,6 +44,8 @@ def _build(name, w=None, presentation=False):
         return _build_transformer(name, w, presentation)
     if name in BIDIRECTIONAL_BUILDERS:
         return _build_bidirectional(name, w, presentation)
+    if name in RNN_WEIGHTS_BUILDERS:
+        return _build_rnn_weights(name, w, presentation)
     if name == "token_heatmap":
         return viz.token_heatmap(
             VALUES,
@@ -621,6 +623,27 @@ def _build_bidirectional(name, w, presentation):
 
 BIDIRECTIONAL_BUILDERS = ["state_map", "direction_rows"]
 BUILDERS += BIDIRECTIONAL_BUILDERS
+
+
+def _build_rnn_weights(name, w, presentation):
+    """viz.rnn_weights' builder (the weights part of Recurrent layers); the rows layout's
+    house rules are checked in tests/viz/test_rnn_weights.py."""
+    if name == "weight_bands":  # Keras: (D, G·U), the gates side by side, one per colour
+        return viz.weight_bands(
+            np.hstack([VALUES, -VALUES, VALUES / 2]),
+            bands=[(w(), "#1b9e77"), ("r", "#a6761d"), ("h", "#7570b3")],
+            along="columns",
+            title=w(),
+            band_title=w(),
+            other_title=w(),
+            hover_name=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+RNN_WEIGHTS_BUILDERS = ["weight_bands"]
+BUILDERS += RNN_WEIGHTS_BUILDERS
 
 
 def strings(node):

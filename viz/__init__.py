@@ -21,6 +21,7 @@ from .heads import cell_heatmap, head_grid, weighted_sum
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
 from .lessons import norm_axes_diagram, step_lines
 from .positions import paired_heatmaps, position_waves
+from .rnn_weights import weight_bands
 from .text import (
     onehot_lookup,
     padded_grid,
@@ -96,6 +97,7 @@ __all__ = [
     "table_gradient",
     "time_norms",
     "token_heatmap",
+    "weight_bands",
     "weight_histogram",
     "weighted_sum",
     "word_index_bars",

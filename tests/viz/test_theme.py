@@ -142,6 +142,8 @@ def test_viz_exports_exactly_its_api():
             "cell_heatmap",
             "head_grid",
             "weighted_sum",
+            # viz.rnn_weights (the Recurrent layers page's weights in both layouts)
+            "weight_bands",
         ]
     )
     for name in viz.__all__:
