@@ -42,6 +42,8 @@ def _build(name, w=None, presentation=False):
         return _build_heads(name, w, presentation)
     if name in TRANSFORMER_BUILDERS:
         return _build_transformer(name, w, presentation)
+    if name in RECURRENT_BUILDERS:
+        return _build_recurrent(name, w, presentation)
     if name in BIDIRECTIONAL_BUILDERS:
         return _build_bidirectional(name, w, presentation)
     if name in RNN_WEIGHTS_BUILDERS:
@@ -575,6 +577,38 @@ def _build_transformer(name, w, presentation):
 
 TRANSFORMER_BUILDERS = ["encoder_decoder_flow", "masked_attention_heatmap"]
 BUILDERS += TRANSFORMER_BUILDERS
+
+
+def _build_recurrent(name, w, presentation):
+    """viz.recurrent's builders (the step part of the Recurrent layers page)."""
+    if name == "state_bars":
+        panels = [
+            dict(name=w(), values=VALUES[:, 0], range=None, chosen=None, start=1,
+                 index_name=w()),
+            dict(name="h", values=WEIGHTS[1], range=(0.0, 1.0), chosen=1, start=4,
+                 index_name="unit"),
+        ]  # fmt: skip
+        return viz.state_bars(
+            panels, columns=2, title=w(), value_name=w(), presentation=presentation
+        )
+    if name == "step_timeline":
+        return viz.step_timeline(
+            VALUES / 4,
+            TOKENS,
+            step=1,
+            unit=0,
+            title=w(),
+            x_title=w(),
+            y_title=w(),
+            hover_name=w(),
+            future_name=w(),
+            presentation=presentation,
+        )
+    raise AssertionError(name)
+
+
+RECURRENT_BUILDERS = ["state_bars", "step_timeline"]
+BUILDERS += RECURRENT_BUILDERS
 
 
 def _build_bidirectional(name, w, presentation):

@@ -21,6 +21,7 @@ from .heads import cell_heatmap, head_grid, weighted_sum
 from .heatmaps import attention_heatmap, gate_heatmaps, mask_heatmap, token_heatmap
 from .lessons import norm_axes_diagram, step_lines
 from .positions import paired_heatmaps, position_waves
+from .recurrent import state_bars, step_timeline
 from .rnn_weights import weight_bands
 from .text import (
     onehot_lookup,
@@ -92,8 +93,10 @@ __all__ = [
     "score_heatmap",
     "shape_flow",
     "similarity_heatmap",
+    "state_bars",
     "state_map",
     "step_lines",
+    "step_timeline",
     "table_gradient",
     "time_norms",
     "token_heatmap",

@@ -144,6 +144,9 @@ def test_viz_exports_exactly_its_api():
             "weighted_sum",
             # viz.rnn_weights (the Recurrent layers page's weights in both layouts)
             "weight_bands",
+            # viz.recurrent (the Recurrent layers page's step through time)
+            "state_bars",
+            "step_timeline",
         ]
     )
     for name in viz.__all__:
