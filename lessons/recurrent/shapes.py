@@ -22,11 +22,12 @@ from layers import KERAS_FILTERS, Bidirectional, SimpleRNN, make_generator
 from layers.stack import tokenize_batch
 from ui.code import printable
 from ui.compute import capped
+from ui.controls import columns
 from ui.i18n import t
 from ui.safe import md_escape
 from ui.settings import Settings, to_query
 from ui.shell import explain
-from ui.state import current, hidden, update
+from ui.state import current, hidden, update, widget
 
 from .common import (
     TUTORIAL,
@@ -38,12 +39,13 @@ from .common import (
     layer_purpose,
     make_layer,
     show_code,
-    size_controls,
 )
+from .weights import units_slider, width_slider
 
 CACHE_ENTRIES = 8
 LOADED = "recurrent_shapes_loaded"  # what the tutorial button changed, shown once after it
 RERUN = "recurrent_shapes_rerun"  # the button asks the whole app to run again (the sidebar)
+NBSP = "\u00a0"
 SHOWN_WORDS = 40  # dictionary entries written out; the count says how many there are
 # What the tutorial prints at its settings: checked against the page's own numbers, never used
 # as the page's numbers.
@@ -229,7 +231,8 @@ def at_tutorial(s: Settings) -> bool:
 
 def tutorial_link(lang: str) -> str:
     """The lesson link that opens this part at the tutorial's settings (in this language)."""
-    query = to_query(replace(Settings(lang=lang), **TUTORIAL, rnn_part="shapes"), "recurrent")
+    base = Settings().with_lang(lang)  # the language's own defaults stay out of the link
+    query = to_query(replace(base, **TUTORIAL, rnn_part="shapes"), "recurrent")
     query = {"part": query.pop("part"), **query}  # the part first: it says what opens
     return "/recurrent?" + urlencode(query)
 
@@ -301,6 +304,17 @@ def _tutorial_controls(s: Settings) -> None:
     st.code(link, language=None)
 
 
+def _controls() -> None:
+    """D, U and whether punctuation is a word: the part runs every cell, so no cell picker."""
+    c1, c2, c3 = columns(("rnn_d", "rnn_units", "punct"), [3, 3, 2])
+    with c1:
+        width_slider()
+    with c2:
+        units_slider()
+    with c3:
+        widget(st.toggle, t("recurrent.punct"), "punct", help=t("recurrent.punct_help"))
+
+
 def _dictionary(shapes: Shapes) -> None:
     words = list(shapes.word_index.items())
     shown = {printable(word): index for word, index in words[:SHOWN_WORDS]}
@@ -324,6 +338,11 @@ def _text(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(str(n) for n in shape) + (",)" if len(shape) == 1 else ")")
 
 
+def _unbroken(text: str) -> str:
+    """A shape that a table cell does not break across lines."""
+    return text.replace(" ", NBSP)
+
+
 def _count(n: int | None) -> str:
     return "" if n is None else f"{n:,}"
 
@@ -339,7 +358,7 @@ def _table(rows: list[Row], tutorial: bool) -> None:
             f"`{row.keras}`",
             f"`{row.torch}`",
             t(f"recurrent.shapes.what_{row.key}"),
-            f"**{_text(row.shape)}** {row.symbol}",
+            f"**{_unbroken(_text(row.shape))}** {_unbroken(row.symbol)}",
         ]
         if tutorial:
             cells.append(_claim(row, tutorial))
@@ -364,7 +383,7 @@ def shapes_part(s: Settings) -> None:
     explain(t("recurrent.shapes.idea"), IDEA)
     _tutorial_controls(s)
     s = current()
-    size_controls()  # first: a text over budget or without words still has its switches
+    _controls()  # first: a text over budget or without words still has its switches
     s = current()
     if punctuation_apart(s.text) and not s.punct:
         st.warning(t("recurrent.shapes.punct_off"), icon=":material/info:")

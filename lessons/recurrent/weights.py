@@ -20,13 +20,14 @@ import torch
 
 import viz
 from ui.blocks import chart
+from ui.controls import columns
 from ui.downloads import downloads
 from ui.i18n import t
-from ui.settings import Settings
+from ui.settings import WIDTHS, Settings
 from ui.shell import explain
 from ui.state import current, widget
 
-from .common import CELL_NAMES, TORCH_NAMES, make_layer, show_code, size_controls
+from .common import CELL_NAMES, CELLS, TORCH_NAMES, UNITS, make_layer, show_code
 
 MAX_SHOWN = 128  # rows or columns a map shows; the downloads have the rest
 CACHE_ENTRIES = 8
@@ -284,15 +285,57 @@ def gate_name(cell: str, letter: str) -> str:
 # --------------------------------------------------------------------------- the part
 
 
-def _reset_after_control(s: Settings) -> None:
-    if s.rnn_cell != "gru":
-        return
+def width_slider() -> None:
+    """The input width D (the tutorial's 100 among the usual widths)."""
     widget(
-        st.toggle,
-        t("recurrent.weights.reset_after"),
-        "reset_after",
-        help=t("recurrent.weights.reset_after_help"),
+        st.select_slider,
+        t("recurrent.d"),
+        "rnn_d",
+        options=sorted({*WIDTHS, 100, current().rnn_d}),
+        format_func=lambda v: str(int(v)),
+        help=t("recurrent.d_help"),
     )
+
+
+def units_slider() -> None:
+    """The units U."""
+    widget(
+        st.select_slider,
+        t("recurrent.units"),
+        "rnn_units",
+        options=sorted({*UNITS, current().rnn_units}),
+        format_func=lambda v: str(int(v)),
+        help=t("recurrent.units_help"),
+    )
+
+
+def _controls() -> None:
+    """The cell, D, U and, for the GRU, Keras' reset_after: what the weights depend on (the
+    sentence and its punctuation do not matter here)."""
+    gru = current().rnn_cell == "gru"
+    names = ("rnn_cell", "rnn_d", "rnn_units", *(("reset_after",) if gru else ()))
+    cells = columns(names, [3, 3, 3, 3][: len(names)])
+    with cells[0]:
+        widget(
+            st.segmented_control,
+            t("recurrent.cell"),
+            "rnn_cell",
+            options=list(CELLS),
+            format_func=lambda cell: CELL_NAMES.get(cell, str(cell)),
+            help=t("recurrent.cell_help"),
+        )
+    with cells[1]:
+        width_slider()
+    with cells[2]:
+        units_slider()
+    if gru:
+        with cells[3]:
+            widget(
+                st.toggle,
+                t("recurrent.weights.reset_after"),
+                "reset_after",
+                help=t("recurrent.weights.reset_after_help"),
+            )
 
 
 def _layout_table(lay: Layouts) -> None:
@@ -353,16 +396,13 @@ def _maps(lay: Layouts, kind: str, present: bool) -> None:
     keras_shown = banded(keras_values, keras_order(bands), U, k, "columns", "keras")
     torch_shown = banded(torch_values, torch_order(bands), U, k, "rows", "torch")
     other = keras_values.shape[0]
-    if k < U or other > MAX_SHOWN:
-        st.caption(
-            t(
-                "recurrent.weights.sliced",
-                k=k,
-                U=U,
-                rows=min(other, MAX_SHOWN),
-                total=other,
-            )
-        )
+    shown = []
+    if k < U:
+        shown.append(t("recurrent.weights.sliced_units", k=k, U=U))
+    if other > MAX_SHOWN:
+        shown.append(t("recurrent.weights.sliced_rows", rows=MAX_SHOWN, total=other))
+    if shown:
+        st.caption(t("recurrent.weights.sliced", shown=t("recurrent.weights.and").join(shown)))
     peak = max(float(np.abs(keras_values).max()), float(np.abs(torch_values).max()), 1e-6)
     zrange = (-peak, peak)
     other_title = {
@@ -526,8 +566,7 @@ def _downloads(lay: Layouts, kind: str) -> None:
 
 def weights_part(s: Settings) -> None:
     explain(t("recurrent.weights.idea"), IDEA)
-    size_controls()
-    _reset_after_control(current())
+    _controls()
     s = current()
     lay = layouts(s)
     st.caption(t("recurrent.weights.any_text"))

@@ -41,7 +41,8 @@ def table(at) -> dict[str, tuple[tuple[int, ...], str]]:
     rows = {}
     for line in markdown(at).splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        shape = re.fullmatch(r"\*\*(\([\d, ]*\))\*\* .*", cells[3]) if len(cells) > 3 else None
+        shape = cells[3].replace("\u00a0", " ") if len(cells) > 3 else ""
+        shape = re.fullmatch(r"\*\*(\([\d, ]*\))\*\* .*", shape)
         if shape:
             rows[cells[0].strip("`")] = (ast.literal_eval(shape.group(1)), "|".join(cells[4:]))
     return rows
@@ -164,6 +165,7 @@ def test_any_sentence_any_size_gives_its_own_shapes(lang):
     assert rows["LSTM(5).cell.kernel"][0] == ours["lstm"] == (12, 20)
     assert rows["Bidirectional(LSTM(5, return_sequences=True))"][0] == ours["bi"]
     assert all(column == "" for _, column in rows.values())  # no tutorial column here
+    assert not any(c.key == "w_rnn_cell" for c in at.segmented_control)  # it runs every cell
     text = markdown(at)
     assert translate(lang, "recurrent.shapes.outputs_title") in text
     assert translate(lang, "recurrent.shapes.what_gru_kernel") in text
@@ -199,7 +201,9 @@ def test_the_lesson_link_is_the_issues_and_opens_the_tutorials_case():
     assert settings.rnn_part == "shapes"
     korean = run_app(PAGE, part="shapes", lang="ko")
     link = next(c.value for c in korean.code if c.value.startswith("/recurrent?"))
-    assert parse_query(dict(parse_qsl(urlsplit(link).query)), "recurrent")[0].lang == "ko"
+    query = dict(parse_qsl(urlsplit(link).query))
+    assert set(query) == {"part", "text", "punct", "d", "units", "lang"}  # nothing else
+    assert parse_query(query, "recurrent")[0].lang == "ko"
 
 
 def test_punctuation_typed_apart_with_punctuation_off_is_explained():

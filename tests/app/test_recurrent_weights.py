@@ -172,8 +172,18 @@ def test_a_large_layer_is_sliced_by_gate_with_a_note_and_every_number_downloadab
     assert [b.shape for b in keras_bands] == [(128, 32)] * 4  # 32 units of each gate, 128 rows
     w = torch_weights("lstm", d=512, units=512)
     np.testing.assert_array_equal(keras_bands[2], w["weight_ih"][1024:1056, :128].T.float())
-    note = translate("en", "recurrent.weights.sliced", k=32, U=512, rows=128, total=512)
+    shown = translate("en", "recurrent.weights.and").join(
+        [
+            translate("en", "recurrent.weights.sliced_units", k=32, U=512),
+            translate("en", "recurrent.weights.sliced_rows", rows=128, total=512),
+        ]
+    )
+    note = translate("en", "recurrent.weights.sliced", shown=shown)
     assert note in [c.value for c in at.caption]
+    tutorial = run_app(PAGE, part="weights", d="100", units="64")  # 100 rows are all shown
+    captions = [c.value for c in tutorial.caption]
+    units_only = translate("en", "recurrent.weights.sliced_units", k=32, U=64)
+    assert translate("en", "recurrent.weights.sliced", shown=units_only) in captions
     labels = [b.label for b in at.get("download_button")]
     assert any("keras_kernel (512, 2048)" in label for label in labels)
     assert any("torch_weight_ih_l0 (2048, 512)" in label for label in labels)
@@ -183,6 +193,7 @@ def test_a_large_layer_is_sliced_by_gate_with_a_note_and_every_number_downloadab
 def test_no_text_still_shows_the_weights(text):
     at = run_app(PAGE, part="weights", text=text, cell="simplernn")
     no_exception(at)
+    assert not any(t.key == "w_punct" for t in at.toggle)  # the text does not matter here
     assert len(bands(at, "recurrent_weights_keras")) == 1
     assert translate("en", "recurrent.weights.any_text") in [c.value for c in at.caption]
 
