@@ -306,7 +306,7 @@ def _tutorial_controls(s: Settings) -> None:
 
 def _controls() -> None:
     """D, U and whether punctuation is a word: the part runs every cell, so no cell picker."""
-    c1, c2, c3 = columns(("rnn_d", "rnn_units", "punct"), [3, 3, 2])
+    c1, c2, c3 = columns(("rnn_d", "rnn_units", "punct"), [3, 3, 3])
     with c1:
         width_slider()
     with c2:

@@ -314,7 +314,7 @@ def _controls() -> None:
     sentence and its punctuation do not matter here)."""
     gru = current().rnn_cell == "gru"
     names = ("rnn_cell", "rnn_d", "rnn_units", *(("reset_after",) if gru else ()))
-    cells = columns(names, [3, 3, 3, 3][: len(names)])
+    cells = columns(names, [3, 2.6, 2.6, 3.6][: len(names)])  # room for the Korean label
     with cells[0]:
         widget(
             st.segmented_control,
