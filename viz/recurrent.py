@@ -65,7 +65,10 @@ def state_bars(
     rows = math.ceil(len(panels) / columns)
     size = theme.font_size(presentation)
     title_px = size + 14
-    ticks_px = math.ceil(size * 1.4) + 8  # the x tick labels under a panel
+    # Panels over the same bars (every gate of a step) number them under the bottom row only:
+    # fewer tick labels to lay out on each step, and the rows sit closer.
+    shared = len({(int(p.get("start", 1)), len(p["values"])) for p in panels}) == 1
+    ticks_px = 6 if shared else math.ceil(size * 1.4) + 8  # x tick labels between rows
     # Between two panels: the right one's value ticks and some air.
     gap_px = theme.labels_px(["−0.88"], size - 1) + 24
     gap_x = min(0.2, gap_px / PLOT_WIDTH_PX) if columns > 1 else 0.0
@@ -125,7 +128,7 @@ def state_bars(
             )
             annotations.append(  # its value at the panel's top, on white over thin bars
                 {
-                    "text": f"{float(values[c]):.3f}",
+                    "text": f"{float(values[c]):.3g}",  # as the page's equations write it
                     "xref": f"x{suffix}",
                     # from the bar's edge into the panel: never over the axis' numbers
                     **(
@@ -166,6 +169,7 @@ def state_bars(
             range=[start - 0.6, start + count - 0.4],
             tickformat="d",
             tickangle=0,
+            showticklabels=not shared or k + columns >= len(panels),
             **(linear or {"nticks": 8}),
         )
         layout[f"yaxis{suffix}"] = theme.value_axis(

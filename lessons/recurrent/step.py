@@ -542,7 +542,13 @@ def _gates(run: RecurrentRun, step: UnitStep, units: slice) -> None:
         viz.state_bars(
             panels,
             columns=2 if len(panels) > 1 else 1,
-            title=tr("recurrent.step.gates_title", t=t, U=run.layer.units),
+            title=tr(
+                "recurrent.step.state_title"
+                if step.cell == "simplernn"
+                else "recurrent.step.gates_title",
+                t=t,
+                U=run.layer.units,
+            ),
             value_name=tr("axis.value"),
             presentation=current().present,
         ),

@@ -27,7 +27,7 @@ def test_each_panel_is_its_vector_numbered_from_its_start():
     assert chosen.marker.color == viz.recurrent.HIGHLIGHT
     assert list(chosen.x) == [7] and float(chosen.y[0]) == pytest.approx(0.5)
     notes = [a.text for a in fig.layout.annotations]
-    assert notes.count("0.500") == 1
+    assert notes.count("0.5") == 1
     band = fig.layout.shapes[0]
     assert (band.x0, band.x1, band.xref) == (6.5, 7.5, "x2")
 
