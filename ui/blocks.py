@@ -261,6 +261,11 @@ def attention_panel(
         st.switch_page("views/attention.py")
 
 
+def _open_steps(cell: str, width: int, units: int) -> None:
+    """Set the Recurrent page's cell, width and units to this block's, open at stepping."""
+    update(rnn_part="step", rnn_cell=cell, rnn_d=width, rnn_units=units, rnn_t=1)
+
+
 def recurrent_view(block: BlockResult, labels: list[str], b: int, present: bool) -> None:
     spec = block.spec
     layer = block.layer.forward_layer if spec.bidirectional else block.layer
@@ -297,6 +302,17 @@ def recurrent_view(block: BlockResult, labels: list[str], b: int, present: bool)
         ),
         f"inner{block.index}",
     )
+    # A button for the reason attention_panel gives: the callback sets the page's settings.
+    cell = {"rnn": "simplernn", "lstm": "lstm", "gru": "gru"}[spec.kind]
+    if st.button(
+        t("block.recurrent_link", cell=type(layer).__name__),
+        key=f"steps{block.index}_link",
+        icon=":material/replay:",
+        type="tertiary",
+        on_click=_open_steps,
+        args=(cell, int(layer.input_size), int(layer.units)),
+    ):
+        st.switch_page("views/recurrent.py")
 
 
 def shape_text(shape) -> str:

@@ -85,4 +85,11 @@ PAGES = (
         "attention",
         (MainSlider("att_d"), MainSlider("qi", (("att_part", "explain"),))),
     ),
+    PageInfo(
+        "views/recurrent.py",
+        "nav.recurrent",
+        ":material/replay:",
+        "recurrent",
+        (MainSlider("rnn_units"), MainSlider("rnn_t")),
+    ),
 )
