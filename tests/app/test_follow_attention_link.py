@@ -62,4 +62,6 @@ def test_the_mean_opens_at_the_first_head_and_an_encoder_links_too():
 def test_a_stack_without_attention_has_no_link():
     at = run_app(stack="embed,lstm,layernorm")
     no_exception(at)
-    assert not [b for b in at.button if str(b.key).endswith("_link")]
+    links = [str(b.key) for b in at.button if str(b.key).endswith("_link")]
+    assert not [key for key in links if key.startswith("head")]  # no attention link
+    assert links == ["steps1_link"]  # the LSTM's link to the Recurrent page
