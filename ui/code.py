@@ -11,7 +11,7 @@ import re
 
 import torch
 
-from layers.stack import RECURRENT, StackResult
+from layers.stack import MAX_TOKENS, RECURRENT, StackResult
 from layers.text import KERAS_FILTERS
 
 # A program carries the tensors on screen as literals up to this many numbers; beyond that it
@@ -55,10 +55,17 @@ def legacy_tokenizer(*names: str) -> list[str]:
     ]
 
 
-def words_of_snippet() -> list[str]:
+def words_of_snippet(filters: str = KERAS_FILTERS) -> list[str]:
     """Keras' text_to_word_sequence in plain Python: defines `FILTERS` and `words_of(text)`."""
+    why = (
+        "Keras' default: each becomes a space"
+        if filters == KERAS_FILTERS
+        else 'Tokenizer(filters=""): a "?" typed apart is a word'
+        if not filters
+        else "each becomes a space"
+    )
     return [
-        f"FILTERS = {KERAS_FILTERS!r}  # Keras' default: each becomes a space",
+        f"FILTERS = {filters!r}  # {why}",
         "",
         "",
         "def words_of(text):",
@@ -84,6 +91,26 @@ def rank_snippet(oov_token: str | None, index_word: bool = True) -> list[str]:
     if index_word:
         lines.append("index_word = {index: word for word, index in word_index.items()}")
     return lines
+
+
+def batch_snippet(lines: list[str], filters: str = KERAS_FILTERS) -> list[str]:
+    """The pages' batch in plain Python: the Keras Tokenizer fitted on the lines, then
+    pad_sequences(padding="pre", truncating="post") as layers.stack.tokenize_batch does: `lines`,
+    `words_of`, `word_counts`, `word_index`, `index_word`, `seqs`, `T`, `ids` (B, T)."""
+    return [
+        f"lines = {[printable(line) for line in lines]!r}  # the sidebar's lines",
+        *words_of_snippet(filters),
+        "# The Keras Tokenizer's algorithm: count every line's words, most frequent first.",
+        "word_counts = Counter()",
+        "for line in lines:",
+        "    word_counts.update(words_of(line))",
+        *rank_snippet(None),
+        "seqs = [[word_index[w] for w in words_of(line)] for line in lines]",
+        "seqs = [seq for seq in seqs if seq]  # a line without a word is left out",
+        f"T = min(max(len(seq) for seq in seqs), {MAX_TOKENS})",
+        "# pad_sequences(padding='pre', truncating='post'): zeros in front, cut at the end",
+        "ids = torch.tensor([[0] * (T - len(seq[:T])) + seq[:T] for seq in seqs])  # (B, T)",
+    ]
 
 
 def encode_snippet(text_name: str, num_words: int | None, oov_token: str | None) -> list[str]:

@@ -16,8 +16,8 @@ from __future__ import annotations
 import torch
 
 from layers import make_generator
-from layers.stack import MAX_LINES, MAX_TOKENS
-from ui.code import np_literal, printable, rank_snippet, words_of_snippet
+from layers.stack import MAX_LINES
+from ui.code import batch_snippet, np_literal
 from ui.compute import capped
 from ui.settings import Settings
 
@@ -69,18 +69,7 @@ def torch_model_lines(s: Settings, lines: list[str]) -> list[str]:
         "import torch",
         "from torch import nn",
         "",
-        f"lines = {[printable(line) for line in lines]!r}  # the sidebar's lines",
-        *words_of_snippet(),
-        "# The Keras Tokenizer's algorithm: count every line's words, most frequent first.",
-        "word_counts = Counter()",
-        "for line in lines:",
-        "    word_counts.update(words_of(line))",
-        *rank_snippet(None),
-        "seqs = [[word_index[w] for w in words_of(line)] for line in lines]",
-        "seqs = [seq for seq in seqs if seq]  # a line without a word is left out",
-        f"T = min(max(len(seq) for seq in seqs), {MAX_TOKENS})",
-        "# pad_sequences(padding='pre', truncating='post'): zeros in front, cut at the end",
-        "ids = torch.tensor([[0] * (T - len(seq[:T])) + seq[:T] for seq in seqs])  # (B, T)",
+        *batch_snippet(lines),
         "padding = ids == 0  # (B, T) True at padding",
         "B = len(seqs)",
         "",

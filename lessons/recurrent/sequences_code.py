@@ -15,8 +15,8 @@ from __future__ import annotations
 import torch
 
 from layers import make_generator
-from layers.stack import MAX_LINES, MAX_TOKENS
-from ui.code import LITERAL_LIMIT, np_literal, printable, rank_snippet
+from layers.stack import MAX_LINES
+from ui.code import LITERAL_LIMIT, batch_snippet, np_literal
 from ui.compute import capped
 from ui.settings import Settings
 
@@ -87,27 +87,7 @@ def torch_input_lines(s: Settings, run: RecurrentRun) -> list[str]:
         "import torch",
         "from torch import nn",
         "",
-        f"lines = {[printable(line) for line in lines]!r}  # the sidebar's lines",
-        f"FILTERS = {filters(s.punct)!r}  # each becomes a space"
-        + ("" if filters(s.punct) else " (none: punctuation typed apart is a word)"),
-        "",
-        "",
-        "def words_of(text):",
-        '    """Lower-case, filter characters to spaces, split on spaces, drop empty pieces."""',
-        '    text = text.lower().translate(str.maketrans(FILTERS, " " * len(FILTERS)))',
-        '    return [word for word in text.split(" ") if word]',
-        "",
-        "",
-        "# The Keras Tokenizer's algorithm: count every line's words, most frequent first.",
-        "word_counts = Counter()",
-        "for line in lines:",
-        "    word_counts.update(words_of(line))",
-        *rank_snippet(None),
-        "seqs = [[word_index[w] for w in words_of(line)] for line in lines]",
-        "seqs = [seq for seq in seqs if seq]  # a line without a word is left out",
-        f"T = min(max(len(seq) for seq in seqs), {MAX_TOKENS})",
-        "# pad_sequences(padding='pre', truncating='post'): zeros in front, cut at the end",
-        "ids = torch.tensor([[0] * (T - len(seq[:T])) + seq[:T] for seq in seqs])  # (B, T)",
+        *batch_snippet(lines, filters(s.punct)),
         "B = len(seqs)",
         "",
         f"D, U = {D}, {run.layer.units}  # input width, units",

@@ -18,12 +18,12 @@ from __future__ import annotations
 import torch
 
 from layers import make_generator
-from layers.stack import MAX_LINES, MAX_TOKENS
-from ui.code import LITERAL_LIMIT, np_literal, printable, rank_snippet, words_of_snippet
+from layers.stack import MAX_LINES
+from ui.code import LITERAL_LIMIT, batch_snippet, np_literal
 from ui.compute import capped
 from ui.settings import Settings
 
-from .common import CELL_NAMES, EMBED_PURPOSE, TORCH_NAMES, RecurrentRun, layer_purpose
+from .common import CELL_NAMES, EMBED_PURPOSE, TORCH_NAMES, RecurrentRun, filters, layer_purpose
 
 ROUND = 4  # decimals of printed vectors
 SHOWN = 8  # numbers printed of a vector
@@ -56,22 +56,8 @@ def program_files(run: RecurrentRun, b: int) -> dict[str, torch.Tensor]:
 
 def _tokenize_lines(s: Settings, lines: list[str]) -> list[str]:
     """The Keras Tokenizer and pad_sequences in plain Python: `ids` (B, T), `tokens`."""
-    words = words_of_snippet()
-    if s.punct:  # the page's punctuation switch: split at spaces only
-        words[0] = 'FILTERS = ""  # Tokenizer(filters=""): a "?" typed apart is a word'
     return [
-        f"lines = {[printable(line) for line in lines]!r}  # the sidebar's lines",
-        *words,
-        "# The Keras Tokenizer's algorithm: count every line's words, most frequent first.",
-        "word_counts = Counter()",
-        "for line in lines:",
-        "    word_counts.update(words_of(line))",
-        *rank_snippet(None),
-        "seqs = [[word_index[w] for w in words_of(line)] for line in lines]",
-        "seqs = [seq for seq in seqs if seq]  # a line without a word is left out",
-        f"T = min(max(len(seq) for seq in seqs), {MAX_TOKENS})",
-        "# pad_sequences(padding='pre', truncating='post'): zeros in front, cut at the end",
-        "ids = torch.tensor([[0] * (T - len(seq[:T])) + seq[:T] for seq in seqs])  # (B, T)",
+        *batch_snippet(lines, filters(s.punct)),
         'tokens = [[index_word.get(i, "<pad>") for i in row] for row in ids.tolist()]',
         "",
     ]
