@@ -29,6 +29,7 @@ from .common import (
     BidirectionalRun,
     RecurrentRun,
     bidirectional_run,
+    both_ends,
     fits_budget,
     has_words,
     line_control,
@@ -59,10 +60,7 @@ IDEA = (
 
 def direction_cells(T: int) -> list[int]:
     """The positions the directions figure draws: all up to MAX_CELLS, else both ends."""
-    if T <= MAX_CELLS:
-        return list(range(T))
-    half = MAX_CELLS // 2
-    return [*range(half), *range(T - half, T)]
+    return both_ends(T, MAX_CELLS)
 
 
 def rms(h: torch.Tensor) -> torch.Tensor:

@@ -156,6 +156,14 @@ def has_words(s: Settings) -> bool:
     return False
 
 
+def both_ends(T: int, most: int) -> list[int]:
+    """Positions a figure of at most `most` tokens draws: all, else the first and last halves."""
+    if most >= T:
+        return list(range(T))
+    half = most // 2
+    return [*range(half), *range(T - half, T)]
+
+
 def real_tokens(batch: Batch, b: int) -> list[int]:
     """Positions of sentence b's words (not padding: a short line is padded in front)."""
     return [i for i, masked in enumerate(batch.padding_mask[b].tolist()) if not masked]

@@ -29,6 +29,7 @@ from .common import (
     CELL_NAMES,
     TORCH_NAMES,
     RecurrentRun,
+    both_ends,
     fits_budget,
     has_words,
     line_control,
@@ -49,10 +50,7 @@ IDEA = (
 
 def shown_rows(T: int) -> list[int]:
     """The positions a state map shows: all up to MAX_ROWS, else the first and the last half."""
-    if T <= MAX_ROWS:
-        return list(range(T))
-    half = MAX_ROWS // 2
-    return [*range(half), *range(T - half, T)]
+    return both_ends(T, MAX_ROWS)
 
 
 def rows_caption(T: int) -> None:
